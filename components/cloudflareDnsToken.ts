@@ -1,0 +1,73 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import type { Zone } from "../stacks/settings";
+import {
+  permissionGroupId,
+  TOKEN_PERMISSION_GROUPS,
+  tokenCondition,
+  tokenPolicies,
+  ZONE_PERMISSION_SCOPE,
+} from "./tokenPolicy";
+
+export interface CloudflareDnsTokenArgs {
+  /** Token name shown in the Cloudflare dashboard. */
+  name: string;
+  /** Zones the token may edit; a zone without an id is looked up by name. */
+  zones: Zone[];
+  /** Client IP ranges (CIDR) the token works from; empty: from anywhere. */
+  allowedCidrs: string[];
+}
+
+/**
+ * A Cloudflare API token that can edit DNS records and read zones on exactly
+ * the given zones, minted by the provider's bootstrap token (`cloudflare:apiToken`).
+ */
+export class CloudflareDnsToken extends pulumi.ComponentResource {
+  /** Cloudflare's ID of the token (not its value). */
+  public readonly tokenId: pulumi.Output<string>;
+  /** The token value, always a Pulumi secret. */
+  public readonly value: pulumi.Output<string>;
+  /** IDs of the zones, in the order of `args.zones`. */
+  public readonly zoneIds: pulumi.Output<string[]>;
+
+  constructor(name: string, args: CloudflareDnsTokenArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vanixiets:dns:CloudflareDnsToken", name, {}, opts);
+    const invokeOpts = { parent: this };
+
+    this.zoneIds = pulumi.all(
+      args.zones.map(
+        (zone) =>
+          zone.id ??
+          cloudflare.getZoneOutput({ filter: { name: zone.name, match: "all" } }, invokeOpts).apply((found) => found.id),
+      ),
+    );
+
+    const permissionGroupIds = pulumi.all(
+      TOKEN_PERMISSION_GROUPS.map((groupName) =>
+        cloudflare
+          .getApiTokenPermissionGroupsListOutput(
+            // Cloudflare's filter takes URL-encoded values.
+            { name: encodeURIComponent(groupName), scope: ZONE_PERMISSION_SCOPE },
+            invokeOpts,
+          )
+          .apply((list) => permissionGroupId(list.results, groupName)),
+      ),
+    );
+
+    const token = new cloudflare.ApiToken(
+      name,
+      {
+        name: args.name,
+        policies: pulumi
+          .all([this.zoneIds, permissionGroupIds])
+          .apply(([zoneIds, groupIds]) => tokenPolicies(zoneIds, groupIds)),
+        condition: tokenCondition(args.allowedCidrs),
+      },
+      { parent: this },
+    );
+
+    this.tokenId = token.id;
+    this.value = pulumi.secret(token.value);
+    this.registerOutputs({ tokenId: this.tokenId, value: this.value, zoneIds: this.zoneIds });
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Deploys External-DNS for Cloudflare on one cluster stack. All logic lives in
+ * stacks/ (config → settings) and components/ (resources); this file wires them.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ExternalDns } from "./components/externalDns";
+import { tokenName } from "./components/tokenPolicy";
+import { ConfigError } from "./stacks/settings";
+import { loadStackSettings } from "./stacks/stackConfig";
+
+const loaded = loadStackSettings();
+for (const warning of loaded.warnings) pulumi.log.warn(warning);
+if (loaded.kind === "invalid") throw new ConfigError(loaded.errors);
+
+function deploy(settings: Extract<typeof loaded, { kind: "enabled" }>["settings"]) {
+  const providers = settings.clusterStack
+    ? {
+        kubernetes: new k8s.Provider("cluster", {
+          kubeconfig: new pulumi.StackReference(settings.clusterStack).requireOutput("kubeconfig"),
+        }),
+      }
+    : undefined;
+  return new ExternalDns(
+    "external-dns",
+    { settings, tokenName: tokenName(pulumi.getStack(), settings.txtOwnerId) },
+    { providers },
+  );
+}
+
+if (loaded.kind === "disabled") {
+  pulumi.log.info("external-dns:enabled is false: this stack manages no DNS, so nothing is deployed.");
+}
+const externalDns = loaded.kind === "enabled" ? deploy(loaded.settings) : undefined;
+
+export const enabled = externalDns !== undefined;
+export const namespace = externalDns?.namespace;
+export const releaseName = externalDns?.releaseName;
+export const tokenId = externalDns?.tokenId;
+export const zoneIds = externalDns?.zoneIds;
+export const externalDnsArgs = externalDns?.externalDnsArgs;
+export const ownershipTxtRecords = externalDns?.ownershipTxtRecords;

@@ -1,0 +1,108 @@
+/**
+ * Predicates for the string formats that stack config uses. Each one mirrors
+ * what the consuming system (Cloudflare, Kubernetes, Go, age, Helm) accepts.
+ */
+import { isIP } from "node:net";
+import { bech32 } from "bech32";
+import { RE2JS } from "re2js";
+import semver from "semver";
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A lowercase, fully qualified DNS name with at least two labels and no trailing dot. */
+export function isDomainName(value: string): boolean {
+  if (value.length > 253) return false;
+  const labels = value.split(".");
+  return labels.length >= 2 && labels.every((label) => DNS_LABEL.test(label));
+}
+
+/** `name` equals `zone` or is a subdomain of it. */
+export function isWithinDomain(name: string, zone: string): boolean {
+  return name === zone || name.endsWith(`.${zone}`);
+}
+
+/** A Cloudflare zone ID: 32 lowercase hexadecimal characters. */
+export function isZoneId(value: string): boolean {
+  return /^[0-9a-f]{32}$/.test(value);
+}
+
+/** A Kubernetes namespace name (RFC 1123 label). */
+export function isDns1123Label(value: string): boolean {
+  return value.length <= 63 && DNS_LABEL.test(value);
+}
+
+/**
+ * A Go `time.ParseDuration` string, e.g. `1m`, `90s`, `1h30m`, `1.5h`.
+ * Signs are rejected on purpose: external-dns intervals must be positive.
+ */
+export function isGoDuration(value: string): boolean {
+  return /^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$/.test(
+    value,
+  );
+}
+
+/** A positive Go duration: at least one non-zero number in it. */
+export function isPositiveGoDuration(value: string): boolean {
+  return isGoDuration(value) && /[1-9]/.test(value);
+}
+
+/**
+ * Why `pattern` is not a valid Go RE2 regular expression, or undefined when it is.
+ * RE2 has no lookaround and no backreferences; re2js implements RE2's syntax exactly.
+ */
+export function re2SyntaxError(pattern: string): string | undefined {
+  try {
+    RE2JS.compile(pattern);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** An IPv4 or IPv6 network in CIDR notation, e.g. `203.0.113.0/24` or `2001:db8::/32`. */
+export function isCidr(value: string): boolean {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!match) return false;
+  const [, address, prefix] = match;
+  const family = isIP(address);
+  const maxPrefix = family === 4 ? 32 : family === 6 ? 128 : -1;
+  return maxPrefix > 0 && Number(prefix) <= maxPrefix;
+}
+
+/** An age X25519 recipient: bech32 with the `age` prefix and a 32-byte key. */
+export function isAgeRecipient(value: string): boolean {
+  if (value !== value.toLowerCase()) return false;
+  try {
+    const decoded = bech32.decode(value, 90);
+    return decoded.prefix === "age" && bech32.fromWords(decoded.words).length === 32;
+  } catch {
+    return false;
+  }
+}
+
+/** A strict semantic version without a leading `v`, as Helm chart versions are written. */
+export function isSemver(value: string): boolean {
+  return semver.valid(value) === value;
+}
+
+/** An `https://` Helm repository URL or an `oci://` registry reference. */
+export function isChartRepository(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "oci:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** A Kubernetes resource quantity such as `50m`, `0.5`, `64Mi` or `1G`. */
+export function isQuantity(value: string): boolean {
+  return /^([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$/.test(
+    value,
+  );
+}
+
+/** A Pulumi stack name: `stack`, `project/stack` or `org/project/stack`. */
+export function isStackName(value: string): boolean {
+  return /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/.test(value);
+}

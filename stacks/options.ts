@@ -1,0 +1,327 @@
+/**
+ * The stack config options of this program, declared once: type, default and
+ * description. Everything else (validation, defaults, the README table and the
+ * Pulumi.yaml declarations, which a test keeps in step) derives from here.
+ *
+ * Keys live in the project's namespace: `external-dns:<key>` in Pulumi.<stack>.yaml.
+ */
+import { z } from "zod";
+import {
+  isAgeRecipient,
+  isChartRepository,
+  isCidr,
+  isDns1123Label,
+  isDomainName,
+  isPositiveGoDuration,
+  isQuantity,
+  isSemver,
+  isStackName,
+  isZoneId,
+  re2SyntaxError,
+} from "./formats";
+
+/** Every `--source` value external-dns 0.21 accepts. */
+export const SOURCES = [
+  "service",
+  "ingress",
+  "node",
+  "pod",
+  "gateway-httproute",
+  "gateway-grpcroute",
+  "gateway-tlsroute",
+  "gateway-tcproute",
+  "gateway-udproute",
+  "istio-gateway",
+  "istio-virtualservice",
+  "contour-httpproxy",
+  "gloo-proxy",
+  "fake",
+  "connector",
+  "crd",
+  "empty",
+  "skipper-routegroup",
+  "openshift-route",
+  "ambassador-host",
+  "kong-tcpingress",
+  "f5-virtualserver",
+  "f5-transportserver",
+  "traefik-proxy",
+  "unstructured",
+] as const;
+export type Source = (typeof SOURCES)[number];
+
+export const POLICIES = ["sync", "upsert-only", "create-only"] as const;
+export type Policy = (typeof POLICIES)[number];
+
+export const DEFAULT_TXT_PREFIX = "externaldns-%{record_type}.";
+export const DEFAULT_CHART_REPOSITORY = "https://kubernetes-sigs.github.io/external-dns/";
+export const DEFAULT_CHART_VERSION = "1.21.1";
+export const DEFAULT_RESOURCES = {
+  requests: { cpu: "50m", memory: "64Mi" },
+  limits: { cpu: "100m", memory: "128Mi" },
+};
+
+const DOMAIN_RULE =
+  "must be a lowercase DNS name such as example.com (labels of a-z, 0-9 and '-', at least two labels, no trailing dot)";
+
+const boolean = z.boolean({ error: "must be true or false" });
+const text = z.string({ error: "must be a string" });
+const list = <T extends z.ZodType>(item: T) => z.array(item, { error: "must be a list" });
+const domainName = text.refine(isDomainName, DOMAIN_RULE);
+
+function uniqueBy<T>(key: (item: T) => string | undefined, what: string) {
+  return (items: T[], ctx: z.RefinementCtx) => {
+    const seen = new Set<string>();
+    for (const [index, item] of items.entries()) {
+      const value = key(item);
+      if (value === undefined) continue;
+      if (seen.has(value)) {
+        ctx.addIssue({ code: "custom", path: [index], input: item, message: `duplicate ${what}` });
+      }
+      seen.add(value);
+    }
+  };
+}
+
+/** A Go RE2 regex that also survives the chart's `tpl` pass over extraArgs. */
+const re2Regex = text.superRefine((pattern, ctx) => {
+  const syntaxError = re2SyntaxError(pattern);
+  if (syntaxError) {
+    ctx.addIssue({
+      code: "custom",
+      input: pattern,
+      message: `must be a Go RE2 regular expression (no lookaround, no backreferences): ${syntaxError}`,
+    });
+  }
+  if (pattern.includes("{{")) {
+    ctx.addIssue({
+      code: "custom",
+      input: pattern,
+      message: "must not contain '{{': the chart renders extra arguments as Helm templates",
+    });
+  }
+});
+
+const zone = z.preprocess(
+  (value) => (typeof value === "string" ? { name: value } : value),
+  z
+    .object(
+      {
+        name: domainName,
+        id: text.refine(isZoneId, "must be a Cloudflare zone ID: 32 lowercase hex characters").optional(),
+      },
+      { error: "must be a zone name or an object {name, id}" },
+    )
+    .strict(),
+);
+
+const quantity = text.refine(isQuantity, "must be a Kubernetes quantity such as 50m, 0.5, 64Mi or 1Gi");
+const cpuAndMemory = z
+  .object({ cpu: quantity.optional(), memory: quantity.optional() }, { error: "must be an object {cpu, memory}" })
+  .strict();
+
+/** How Pulumi delivers a value: plain strings stay as they are, everything else is JSON. */
+export type Encoding = "string" | "json";
+
+/** The type Pulumi.yaml declares for an option, where Pulumi's project config supports one. */
+export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
+
+export interface OptionDeclaration<Schema extends z.ZodType = z.ZodType> {
+  schema: Schema;
+  description: string;
+  encoding: Encoding;
+  /** Declared in Pulumi.yaml with this type (only options that have a default can be). */
+  pulumiType?: PulumiConfigType;
+  /** Shown in the README where the default is computed from other options. */
+  defaultText?: string;
+}
+
+function option<Schema extends z.ZodType>(
+  declaration: OptionDeclaration<Schema>,
+): OptionDeclaration<Schema> {
+  return declaration;
+}
+
+export const options = {
+  enabled: option({
+    schema: boolean.default(true),
+    encoding: "json",
+    pulumiType: "boolean",
+    description:
+      "false for stacks that need no DNS management (e.g. local clusters on sslip.io): nothing is registered and no other key is required.",
+  }),
+  zones: option({
+    schema: list(zone)
+      .min(1, "must name at least one zone")
+      .superRefine(uniqueBy((z: { name: string }) => z.name, "zone name"))
+      .superRefine(uniqueBy((z: { id?: string }) => z.id, "zone id")),
+    encoding: "json",
+    description:
+      "Cloudflare zones the token may edit: names, or {name, id} objects. A name without an id is looked up through the Cloudflare provider.",
+  }),
+  domainFilters: option({
+    schema: list(domainName).superRefine(uniqueBy((d: string) => d, "domain")).optional(),
+    encoding: "json",
+    defaultText: "the zone names",
+    description: "--domain-filter values; each must lie inside one of the zones.",
+  }),
+  excludeDomains: option({
+    schema: list(domainName)
+      .superRefine(uniqueBy((d: string) => d, "domain"))
+      .default([]),
+    encoding: "json",
+    pulumiType: "array",
+    description: "--exclude-domains values: subdomains external-dns must never touch.",
+  }),
+  regexDomainFilter: option({
+    schema: re2Regex.optional(),
+    encoding: "string",
+    description: "--regex-domain-filter (Go RE2). Overrides domainFilters in external-dns when set.",
+  }),
+  regexDomainExclusion: option({
+    schema: re2Regex.optional(),
+    encoding: "string",
+    description: "--regex-domain-exclusion (Go RE2).",
+  }),
+  sources: option({
+    schema: list(z.enum(SOURCES, { error: `must be one of: ${SOURCES.join(", ")}` }))
+      .min(1, "must name at least one source")
+      .superRefine(uniqueBy((s: string) => s, "source"))
+      .default(["service", "ingress"]),
+    encoding: "json",
+    pulumiType: "array",
+    description: "Kubernetes sources external-dns watches, e.g. service, ingress, gateway-httproute.",
+  }),
+  policy: option({
+    schema: z.enum(POLICIES, { error: `must be one of: ${POLICIES.join(", ")}` }).default("sync"),
+    encoding: "string",
+    pulumiType: "string",
+    description: "sync deletes records whose source is gone; upsert-only never deletes; create-only never updates.",
+  }),
+  txtOwnerId: option({
+    schema: text.refine(
+      (id) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(id),
+      "must be 1-63 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
+    ),
+    encoding: "string",
+    description: "Owner ID written into the ownership TXT records; unique per cluster.",
+  }),
+  txtPrefix: option({
+    schema: text
+      .refine(
+        (prefix) => /^[a-z0-9_-]([a-z0-9_.-]*)$/.test(prefix.replaceAll("%{record_type}", "x")),
+        "must be lowercase a-z, 0-9, '_', '-' and '.', optionally with %{record_type}, not starting with '.'",
+      )
+      .refine((prefix) => !prefix.includes(".."), "must not contain '..'")
+      .default(DEFAULT_TXT_PREFIX),
+    encoding: "string",
+    pulumiType: "string",
+    description:
+      "Prefix of the ownership TXT record names. Keep %{record_type} and a trailing dot so apex records can be managed.",
+  }),
+  proxied: option({
+    schema: boolean.default(false),
+    encoding: "json",
+    pulumiType: "boolean",
+    description: "Create records proxied through Cloudflare (--cloudflare-proxied / --no-cloudflare-proxied).",
+  }),
+  recordsPerPage: option({
+    schema: z
+      .number({ error: "must be a whole number from 1 to 5000" })
+      .int("must be a whole number from 1 to 5000")
+      .min(1, "must be a whole number from 1 to 5000")
+      .max(5000, "must be a whole number from 1 to 5000")
+      .default(5000),
+    encoding: "json",
+    pulumiType: "integer",
+    description: "--cloudflare-dns-records-per-page: fewer API calls with larger pages.",
+  }),
+  interval: option({
+    schema: text
+      .refine(isPositiveGoDuration, "must be a positive Go duration such as 1m, 90s or 1h30m")
+      .default("1m"),
+    encoding: "string",
+    pulumiType: "string",
+    description: "How often external-dns reconciles (chart value interval).",
+  }),
+  triggerLoopOnEvent: option({
+    schema: boolean.default(false),
+    encoding: "json",
+    pulumiType: "boolean",
+    description: "Also reconcile on Kubernetes events, not only every interval.",
+  }),
+  dryRun: option({
+    schema: boolean.default(false),
+    encoding: "json",
+    pulumiType: "boolean",
+    description: "--dry-run: external-dns logs the changes it would make and makes none.",
+  }),
+  chartVersion: option({
+    schema: text.refine(isSemver, "must be a semantic version such as 1.21.1").default(DEFAULT_CHART_VERSION),
+    encoding: "string",
+    pulumiType: "string",
+    description: "Version of the external-dns Helm chart.",
+  }),
+  chartRepository: option({
+    schema: text
+      .refine(isChartRepository, "must be an https:// Helm repository URL or an oci:// registry")
+      .default(DEFAULT_CHART_REPOSITORY),
+    encoding: "string",
+    pulumiType: "string",
+    description: "Helm repository of the chart (https or oci), for mirrors.",
+  }),
+  namespace: option({
+    schema: text
+      .refine(isDns1123Label, "must be a DNS-1123 label: at most 63 characters of a-z, 0-9 and '-'")
+      .default("external-dns"),
+    encoding: "string",
+    pulumiType: "string",
+    description: "Namespace for external-dns and its SopsSecret; created with Pod Security 'restricted'.",
+  }),
+  sopsAgeRecipients: option({
+    schema: list(text.refine(isAgeRecipient, "must be an age public key (age1... , 62 characters, bech32)"))
+      .min(1, "must name at least one age recipient")
+      .superRefine(uniqueBy((r: string) => r, "recipient")),
+    encoding: "json",
+    description: "age public keys that can decrypt the SopsSecret; include the sops-secrets-operator's key.",
+  }),
+  sopsSecretFile: option({
+    schema: text
+      .refine((path) => path.trim() !== "" && !/[\0\n\r]/.test(path), "must be a non-empty file path")
+      .optional(),
+    encoding: "string",
+    description: "Also write the encrypted SopsSecret to this path (GitOps copy), relative to the project.",
+  }),
+  tokenAllowedCidrs: option({
+    schema: list(text.refine(isCidr, "must be a CIDR such as 203.0.113.7/32 or 2001:db8::/48"))
+      .superRefine(uniqueBy((c: string) => c, "CIDR"))
+      .default([]),
+    encoding: "json",
+    pulumiType: "array",
+    description: "Client IP ranges the token works from (the cluster's egress IPs); empty: any.",
+  }),
+  clusterStack: option({
+    schema: text.refine(isStackName, "must be a stack name: stack, project/stack or org/project/stack").optional(),
+    encoding: "string",
+    description:
+      "Stack whose `kubeconfig` output drives an explicit Kubernetes provider; unset: the ambient kubeconfig.",
+  }),
+  resources: option({
+    schema: z
+      .object(
+        { requests: cpuAndMemory.optional(), limits: cpuAndMemory.optional() },
+        { error: "must be an object {requests, limits}" },
+      )
+      .strict()
+      .default({}),
+    encoding: "json",
+    defaultText: "requests 50m/64Mi, limits 100m/128Mi",
+    description: "Container resources; given fields override the defaults one by one.",
+  }),
+} satisfies Record<string, OptionDeclaration>;
+
+export type OptionKey = keyof typeof options;
+export const OPTION_KEYS = Object.keys(options) as OptionKey[];
+
+/** The raw values of every option after decoding and defaults, as zod infers them. */
+export type OptionValues = { [K in OptionKey]: z.output<(typeof options)[K]["schema"]> };

@@ -1,0 +1,197 @@
+/**
+ * Turns a stack's config into one validated, typed settings object. Pure: the
+ * caller passes the raw strings Pulumi holds for the `external-dns:` namespace.
+ * Every problem is collected and reported at once.
+ */
+import type { z } from "zod";
+import { isWithinDomain } from "./formats";
+import {
+  DEFAULT_RESOURCES,
+  OPTION_KEYS,
+  type OptionKey,
+  type OptionValues,
+  options,
+  type Policy,
+  type Source,
+} from "./options";
+
+/** The config namespace of this project (`name` in Pulumi.yaml). */
+export const CONFIG_NAMESPACE = "external-dns";
+
+export interface Zone {
+  name: string;
+  /** Known zone ID; undefined when it is looked up through the Cloudflare provider. */
+  id?: string;
+}
+
+export interface ContainerResources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+export interface Settings {
+  zones: Zone[];
+  domainFilters: string[];
+  excludeDomains: string[];
+  regexDomainFilter?: string;
+  regexDomainExclusion?: string;
+  sources: Source[];
+  policy: Policy;
+  txtOwnerId: string;
+  txtPrefix: string;
+  proxied: boolean;
+  recordsPerPage: number;
+  interval: string;
+  triggerLoopOnEvent: boolean;
+  dryRun: boolean;
+  chartVersion: string;
+  chartRepository: string;
+  namespace: string;
+  sopsAgeRecipients: string[];
+  sopsSecretFile?: string;
+  tokenAllowedCidrs: string[];
+  clusterStack?: string;
+  resources: ContainerResources;
+}
+
+export type LoadedConfig =
+  | { kind: "disabled"; warnings: string[] }
+  | { kind: "enabled"; settings: Settings; warnings: string[] }
+  | { kind: "invalid"; errors: string[]; warnings: string[] };
+
+/** Thrown by index.ts when the config is invalid; lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((problem) => `  - ${problem}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Validates the raw config values of the `external-dns:` namespace (keys without
+ * the namespace prefix, values as Pulumi delivers them: strings, JSON for structures).
+ */
+export function loadSettings(raw: Record<string, string>): LoadedConfig {
+  const errors = Object.keys(raw)
+    .filter((key) => !(OPTION_KEYS as string[]).includes(key))
+    .map((key) => `${qualified(key)}: unknown key; known keys: ${OPTION_KEYS.join(", ")}`);
+
+  const enabled = parseOption("enabled", raw);
+  if (enabled.ok && enabled.value === false) {
+    return errors.length > 0 ? { kind: "invalid", errors, warnings: [] } : { kind: "disabled", warnings: [] };
+  }
+
+  const values: Partial<OptionValues> = {};
+  for (const key of OPTION_KEYS) {
+    const result = parseOption(key, raw);
+    if (result.ok) (values as Record<string, unknown>)[key] = result.value;
+    else errors.push(...result.errors);
+  }
+  for (const key of ["zones", "txtOwnerId", "sopsAgeRecipients"] as const) {
+    if (raw[key] === undefined) errors.push(`${qualified(key)}: required when external-dns is enabled`);
+  }
+
+  errors.push(...crossCheckErrors(values));
+  const warnings = crossCheckWarnings(values);
+  if (errors.length > 0) return { kind: "invalid", errors, warnings };
+  return { kind: "enabled", settings: toSettings(values as OptionValues), warnings };
+}
+
+type ParseResult = { ok: true; value: unknown } | { ok: false; errors: string[] };
+
+function parseOption(key: OptionKey, raw: Record<string, string>): ParseResult {
+  const declaration = options[key];
+  const text = raw[key];
+  const decoded = text === undefined ? undefined : decode(text, declaration.encoding);
+  if (decoded === undefined && !declaration.schema.safeParse(undefined).success) {
+    // Required keys are reported once, by loadSettings.
+    return { ok: false, errors: [] };
+  }
+  const result = declaration.schema.safeParse(decoded, { reportInput: true });
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, errors: result.error.issues.map((issue) => describeIssue(key, issue)) };
+}
+
+/** Pulumi hands every config value over as a string; structured values arrive as JSON. */
+function decode(text: string, encoding: "string" | "json"): unknown {
+  if (encoding === "string") return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function describeIssue(key: OptionKey, issue: z.core.$ZodIssue): string {
+  const path = issue.path
+    .map((segment) => (typeof segment === "number" ? `[${segment}]` : `.${String(segment)}`))
+    .join("");
+  const given = "input" in issue ? `; given ${show(issue.input)}` : "";
+  return `${qualified(key)}${path}: ${issue.message}${given}`;
+}
+
+function show(value: unknown): string {
+  const text = value === undefined ? "nothing" : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function qualified(key: string): string {
+  return `${CONFIG_NAMESPACE}:${key}`;
+}
+
+function crossCheckErrors(values: Partial<OptionValues>): string[] {
+  const errors: string[] = [];
+  const zoneNames = values.zones?.map((zone) => zone.name);
+  if (zoneNames && values.domainFilters) {
+    for (const [index, filter] of values.domainFilters.entries()) {
+      if (!zoneNames.some((zone) => isWithinDomain(filter, zone))) {
+        errors.push(
+          `${qualified("domainFilters")}[${index}]: lies outside every zone; given ${show(filter)}; allowed: a zone (${zoneNames.join(", ")}) or a subdomain of one`,
+        );
+      }
+    }
+  }
+  return errors;
+}
+
+function crossCheckWarnings(values: Partial<OptionValues>): string[] {
+  const warnings: string[] = [];
+  const prefix = values.txtPrefix;
+  const filters = values.domainFilters ?? values.zones?.map((zone) => zone.name) ?? [];
+  const zoneNames = values.zones?.map((zone) => zone.name) ?? [];
+  if (prefix !== undefined && !apexSafeTxtPrefix(prefix) && filters.some((f) => zoneNames.includes(f))) {
+    warnings.push(
+      `${qualified("txtPrefix")}: ${show(prefix)} lacks %{record_type} or a trailing dot while apex records can be managed; ` +
+        `external-dns would write the apex ownership record outside the zone and silently never manage the apex. ` +
+        `Use e.g. "externaldns-%{record_type}."`,
+    );
+  }
+  for (const [index, excluded] of (values.excludeDomains ?? []).entries()) {
+    if (!filters.some((filter) => isWithinDomain(excluded, filter))) {
+      warnings.push(
+        `${qualified("excludeDomains")}[${index}]: ${show(excluded)} lies outside every domain filter (${filters.join(", ")}), so it excludes nothing`,
+      );
+    }
+  }
+  return warnings;
+}
+
+/** The apex ownership record stays inside the zone only with a typed prefix ending in a dot. */
+export function apexSafeTxtPrefix(prefix: string): boolean {
+  return prefix.includes("%{record_type}") && prefix.endsWith(".");
+}
+
+function toSettings(values: OptionValues): Settings {
+  const { enabled: _enabled, resources, domainFilters, ...rest } = values;
+  return {
+    ...rest,
+    domainFilters: domainFilters ?? values.zones.map((zone) => zone.name),
+    resources: {
+      requests: { ...DEFAULT_RESOURCES.requests, ...resources.requests },
+      limits: { ...DEFAULT_RESOURCES.limits, ...resources.limits },
+    },
+  };
+}
