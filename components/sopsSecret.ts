@@ -73,7 +73,8 @@ export interface SopsInvocationOptions {
 /**
  * The command that encrypts the manifest on stdin for the age recipients and
  * prints the encrypted manifest. `--config /dev/null` keeps a `.sops.yaml`
- * found in a parent directory from changing what gets encrypted, or for whom.
+ * found in a parent directory from changing what gets encrypted, or for whom;
+ * sops 3.13 wants a file name for stdin input, which then only names the input.
  * The recipients are bech32 (validated), so they are safe to quote as they are.
  */
 export function sopsEncryptInvocation(options: SopsInvocationOptions): SopsInvocation {
@@ -84,7 +85,7 @@ export function sopsEncryptInvocation(options: SopsInvocationOptions): SopsInvoc
     `  echo "sops is required to encrypt the SopsSecret but was not found on PATH; install it with: ${SOPS_INSTALL_HINT}" >&2`,
     "  exit 127",
     "fi",
-    `encrypted=$(sops --config /dev/null encrypt --input-type yaml --output-type yaml --encrypted-suffix ${SOPS_ENCRYPTED_SUFFIX} --age '${recipients}')`,
+    `encrypted=$(sops --config /dev/null encrypt --filename-override ${SOPS_SECRET_NAME}.yaml --input-type yaml --output-type yaml --encrypted-suffix ${SOPS_ENCRYPTED_SUFFIX} --age '${recipients}')`,
     `if [ -n "\${${OUTPUT_FILE_VARIABLE}:-}" ]; then`,
     `  mkdir -p "$(dirname "$${OUTPUT_FILE_VARIABLE}")"`,
     `  printf '%s\\n' "$encrypted" > "$${OUTPUT_FILE_VARIABLE}"`,

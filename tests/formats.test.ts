@@ -178,6 +178,7 @@ describe("isCidr", () => {
     ["an empty prefix", "10.0.0.0/"],
     ["a negative prefix", "10.0.0.0/-1"],
     ["two prefixes", "10.0.0.0/8/8"],
+    ["an IPv6 zone index, which is no part of a network", "fe80::1%eth0/64"],
     ["a space", "10.0.0.0 /8"],
     ["the empty string", ""],
   ])("rejects %s: %j", (_why, value) => {
@@ -221,12 +222,14 @@ describe("isAgeRecipient", () => {
 });
 
 describe("isSemver", () => {
-  it.each(["1.21.1", "0.0.1", "10.20.30", "1.21.1-rc.1", "1.0.0+build.5"])(
-    "accepts %j",
-    (value) => {
-      expect(isSemver(value)).toBe(true);
-    },
-  );
+  it.each(["1.21.1", "0.0.1", "10.20.30", "1.21.1-rc.1"])("accepts %j", (value) => {
+    expect(isSemver(value)).toBe(true);
+  });
+
+  it("accepts build metadata, which SemVer 2 and Helm chart versions allow", () => {
+    expect(isSemver("1.0.0+build.5")).toBe(true);
+    expect(isSemver("1.21.1-rc.1+20240101")).toBe(true);
+  });
 
   it.each([
     ["a leading v", "v1.21.1"],
