@@ -64,6 +64,7 @@ export function isCidr(value: string): boolean {
   const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
   if (!match) return false;
   const [, address, prefix] = match;
+  if (address.includes("%")) return false; // an IPv6 zone index names an interface, not a network
   const family = isIP(address);
   const maxPrefix = family === 4 ? 32 : family === 6 ? 128 : -1;
   return maxPrefix > 0 && Number(prefix) <= maxPrefix;
@@ -80,9 +81,12 @@ export function isAgeRecipient(value: string): boolean {
   }
 }
 
-/** A strict semantic version without a leading `v`, as Helm chart versions are written. */
+/** A SemVer 2 version without a leading `v`, as Helm chart versions are written. */
 export function isSemver(value: string): boolean {
-  return semver.valid(value) === value;
+  return (
+    /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(value) &&
+    semver.valid(value) !== null
+  );
 }
 
 /** An `https://` Helm repository URL or an `oci://` registry reference. */

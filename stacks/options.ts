@@ -69,6 +69,14 @@ const text = z.string({ error: "must be a string" });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: "must be a list" });
 const domainName = text.refine(isDomainName, DOMAIN_RULE);
 
+/** An object error that names unknown fields, or else says what shape is expected. */
+function objectError(shape: string) {
+  return (issue: { code?: string; keys?: string[] }) =>
+    issue.code === "unrecognized_keys"
+      ? `unknown field ${issue.keys?.join(", ")}; allowed: ${shape}`
+      : `must be an object ${shape}`;
+}
+
 function uniqueBy<T>(key: (item: T) => string | undefined, what: string) {
   return (items: T[], ctx: z.RefinementCtx) => {
     const seen = new Set<string>();
@@ -108,16 +116,29 @@ const zone = z.preprocess(
     .object(
       {
         name: domainName,
-        id: text.refine(isZoneId, "must be a Cloudflare zone ID: 32 lowercase hex characters").optional(),
+        id: text
+          .refine(isZoneId, "must be a Cloudflare zone ID: 32 lowercase hex characters")
+          .optional(),
       },
-      { error: "must be a zone name or an object {name, id}" },
+      {
+        error: (issue) =>
+          issue.code === "unrecognized_keys"
+            ? objectError("{name, id}")(issue)
+            : "must be a zone name or an object {name, id}",
+      },
     )
     .strict(),
 );
 
-const quantity = text.refine(isQuantity, "must be a Kubernetes quantity such as 50m, 0.5, 64Mi or 1Gi");
+const quantity = text.refine(
+  isQuantity,
+  "must be a Kubernetes quantity such as 50m, 0.5, 64Mi or 1Gi",
+);
 const cpuAndMemory = z
-  .object({ cpu: quantity.optional(), memory: quantity.optional() }, { error: "must be an object {cpu, memory}" })
+  .object(
+    { cpu: quantity.optional(), memory: quantity.optional() },
+    { error: objectError("{cpu, memory}") },
+  )
   .strict();
 
 /** How Pulumi delivers a value: plain strings stay as they are, everything else is JSON. */
@@ -160,7 +181,10 @@ export const options = {
       "Cloudflare zones the token may edit: names, or {name, id} objects. A name without an id is looked up through the Cloudflare provider.",
   }),
   domainFilters: option({
-    schema: list(domainName).superRefine(uniqueBy((d: string) => d, "domain")).optional(),
+    schema: list(domainName)
+      .min(1, "must name at least one domain; leave the key out to filter on the zone names")
+      .superRefine(uniqueBy((d: string) => d, "domain"))
+      .optional(),
     encoding: "json",
     defaultText: "the zone names",
     description: "--domain-filter values; each must lie inside one of the zones.",
@@ -176,7 +200,8 @@ export const options = {
   regexDomainFilter: option({
     schema: re2Regex.optional(),
     encoding: "string",
-    description: "--regex-domain-filter (Go RE2). Overrides domainFilters in external-dns when set.",
+    description:
+      "--regex-domain-filter (Go RE2). Overrides domainFilters in external-dns when set.",
   }),
   regexDomainExclusion: option({
     schema: re2Regex.optional(),
@@ -190,13 +215,15 @@ export const options = {
       .default(["service", "ingress"]),
     encoding: "json",
     pulumiType: "array",
-    description: "Kubernetes sources external-dns watches, e.g. service, ingress, gateway-httproute.",
+    description:
+      "Kubernetes sources external-dns watches, e.g. service, ingress, gateway-httproute.",
   }),
   policy: option({
     schema: z.enum(POLICIES, { error: `must be one of: ${POLICIES.join(", ")}` }).default("sync"),
     encoding: "string",
     pulumiType: "string",
-    description: "sync deletes records whose source is gone; upsert-only never deletes; create-only never updates.",
+    description:
+      "sync deletes records whose source is gone; upsert-only never deletes; create-only never updates.",
   }),
   txtOwnerId: option({
     schema: text.refine(
@@ -223,7 +250,8 @@ export const options = {
     schema: boolean.default(false),
     encoding: "json",
     pulumiType: "boolean",
-    description: "Create records proxied through Cloudflare (--cloudflare-proxied / --no-cloudflare-proxied).",
+    description:
+      "Create records proxied through Cloudflare (--cloudflare-proxied / --no-cloudflare-proxied).",
   }),
   recordsPerPage: option({
     schema: z
@@ -257,7 +285,9 @@ export const options = {
     description: "--dry-run: external-dns logs the changes it would make and makes none.",
   }),
   chartVersion: option({
-    schema: text.refine(isSemver, "must be a semantic version such as 1.21.1").default(DEFAULT_CHART_VERSION),
+    schema: text
+      .refine(isSemver, "must be a semantic version such as 1.21.1")
+      .default(DEFAULT_CHART_VERSION),
     encoding: "string",
     pulumiType: "string",
     description: "Version of the external-dns Helm chart.",
@@ -276,21 +306,29 @@ export const options = {
       .default("external-dns"),
     encoding: "string",
     pulumiType: "string",
-    description: "Namespace for external-dns and its SopsSecret; created with Pod Security 'restricted'.",
+    description:
+      "Namespace for external-dns and its SopsSecret; created with Pod Security 'restricted'.",
   }),
   sopsAgeRecipients: option({
-    schema: list(text.refine(isAgeRecipient, "must be an age public key (age1... , 62 characters, bech32)"))
+    schema: list(
+      text.refine(isAgeRecipient, "must be an age public key (age1... , 62 characters, bech32)"),
+    )
       .min(1, "must name at least one age recipient")
       .superRefine(uniqueBy((r: string) => r, "recipient")),
     encoding: "json",
-    description: "age public keys that can decrypt the SopsSecret; include the sops-secrets-operator's key.",
+    description:
+      "age public keys that can decrypt the SopsSecret; include the sops-secrets-operator's key.",
   }),
   sopsSecretFile: option({
     schema: text
-      .refine((path) => path.trim() !== "" && !/[\0\n\r]/.test(path), "must be a non-empty file path")
+      .refine(
+        (path) => path.trim() !== "" && !/[\0\n\r]/.test(path),
+        "must be a non-empty file path",
+      )
       .optional(),
     encoding: "string",
-    description: "Also write the encrypted SopsSecret to this path (GitOps copy), relative to the project.",
+    description:
+      "Also write the encrypted SopsSecret to this path (GitOps copy), relative to the project.",
   }),
   tokenAllowedCidrs: option({
     schema: list(text.refine(isCidr, "must be a CIDR such as 203.0.113.7/32 or 2001:db8::/48"))
@@ -301,7 +339,9 @@ export const options = {
     description: "Client IP ranges the token works from (the cluster's egress IPs); empty: any.",
   }),
   clusterStack: option({
-    schema: text.refine(isStackName, "must be a stack name: stack, project/stack or org/project/stack").optional(),
+    schema: text
+      .refine(isStackName, "must be a stack name: stack, project/stack or org/project/stack")
+      .optional(),
     encoding: "string",
     description:
       "Stack whose `kubeconfig` output drives an explicit Kubernetes provider; unset: the ambient kubeconfig.",
@@ -310,7 +350,7 @@ export const options = {
     schema: z
       .object(
         { requests: cpuAndMemory.optional(), limits: cpuAndMemory.optional() },
-        { error: "must be an object {requests, limits}" },
+        { error: objectError("{requests, limits}") },
       )
       .strict()
       .default({}),

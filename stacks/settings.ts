@@ -81,7 +81,9 @@ export function loadSettings(raw: Record<string, string>): LoadedConfig {
 
   const enabled = parseOption("enabled", raw);
   if (enabled.ok && enabled.value === false) {
-    return errors.length > 0 ? { kind: "invalid", errors, warnings: [] } : { kind: "disabled", warnings: [] };
+    return errors.length > 0
+      ? { kind: "invalid", errors, warnings: [] }
+      : { kind: "disabled", warnings: [] };
   }
 
   const values: Partial<OptionValues> = {};
@@ -91,7 +93,8 @@ export function loadSettings(raw: Record<string, string>): LoadedConfig {
     else errors.push(...result.errors);
   }
   for (const key of ["zones", "txtOwnerId", "sopsAgeRecipients"] as const) {
-    if (raw[key] === undefined) errors.push(`${qualified(key)}: required when external-dns is enabled`);
+    if (raw[key] === undefined)
+      errors.push(`${qualified(key)}: required when external-dns is enabled`);
   }
 
   errors.push(...crossCheckErrors(values));
@@ -162,7 +165,11 @@ function crossCheckWarnings(values: Partial<OptionValues>): string[] {
   const prefix = values.txtPrefix;
   const filters = values.domainFilters ?? values.zones?.map((zone) => zone.name) ?? [];
   const zoneNames = values.zones?.map((zone) => zone.name) ?? [];
-  if (prefix !== undefined && !apexSafeTxtPrefix(prefix) && filters.some((f) => zoneNames.includes(f))) {
+  if (
+    prefix !== undefined &&
+    !apexSafeTxtPrefix(prefix) &&
+    filters.some((f) => zoneNames.includes(f))
+  ) {
     warnings.push(
       `${qualified("txtPrefix")}: ${show(prefix)} lacks %{record_type} or a trailing dot while apex records can be managed; ` +
         `external-dns would write the apex ownership record outside the zone and silently never manage the apex. ` +

@@ -301,7 +301,7 @@ const invalidCases: [string, Record<string, string>, InvalidCase][] = [
     {
       at: "zones[0]",
       given: json({ name: "example.com", zoneId: ZONE_ID }),
-      allowed: "a zone name or an object {name, id}",
+      allowed: "unknown field zoneId; allowed: {name, id}",
     },
   ],
   [
@@ -470,7 +470,11 @@ const invalidCases: [string, Record<string, string>, InvalidCase][] = [
   [
     "resources with an unknown field",
     { resources: json({ requests: { gpu: "1" } }) },
-    { at: "resources.requests", given: json({ gpu: "1" }), allowed: "{cpu, memory}" },
+    {
+      at: "resources.requests",
+      given: json({ gpu: "1" }),
+      allowed: "unknown field gpu; allowed: {cpu, memory}",
+    },
   ],
   [
     "a bad quantity",
