@@ -29,7 +29,9 @@ function deploy(settings: Extract<typeof loaded, { kind: "enabled" }>["settings"
 }
 
 if (loaded.kind === "disabled") {
-  pulumi.log.info("external-dns:enabled is false: this stack manages no DNS, so nothing is deployed.");
+  pulumi.log.info(
+    "external-dns:enabled is false: this stack manages no DNS, so nothing is deployed.",
+  );
 }
 const externalDns = loaded.kind === "enabled" ? deploy(loaded.settings) : undefined;
 

@@ -45,7 +45,9 @@ export function extraArgs(settings: Settings, zoneIds: readonly string[]): strin
     settings.proxied ? "--cloudflare-proxied" : "--no-cloudflare-proxied",
     `--cloudflare-dns-records-per-page=${settings.recordsPerPage}`,
     ...(settings.regexDomainFilter ? [`--regex-domain-filter=${settings.regexDomainFilter}`] : []),
-    ...(settings.regexDomainExclusion ? [`--regex-domain-exclusion=${settings.regexDomainExclusion}`] : []),
+    ...(settings.regexDomainExclusion
+      ? [`--regex-domain-exclusion=${settings.regexDomainExclusion}`]
+      : []),
     ...(settings.dryRun ? ["--dry-run"] : []),
   ];
 }
@@ -102,7 +104,10 @@ export function containerArgs(values: ChartValues): string[] {
 }
 
 /** Where Helm fetches the chart from: a classic https repository or an OCI registry. */
-export function chartSource(repository: string): { chart: string; repositoryOpts?: { repo: string } } {
+export function chartSource(repository: string): {
+  chart: string;
+  repositoryOpts?: { repo: string };
+} {
   if (repository.startsWith("oci://")) {
     return { chart: `${repository.replace(/\/+$/, "")}/${CHART_NAME}` };
   }

@@ -38,7 +38,9 @@ export class CloudflareDnsToken extends pulumi.ComponentResource {
       args.zones.map(
         (zone) =>
           zone.id ??
-          cloudflare.getZoneOutput({ filter: { name: zone.name, match: "all" } }, invokeOpts).apply((found) => found.id),
+          cloudflare
+            .getZoneOutput({ filter: { name: zone.name, match: "all" } }, invokeOpts)
+            .apply((found) => found.id),
       ),
     );
 

@@ -30,7 +30,10 @@ export interface OwnershipRecord {
 }
 
 /** Ownership records for the apex and one sample host of each domain filter. */
-export function ownershipRecords(domainFilters: readonly string[], txtPrefix: string): OwnershipRecord[] {
+export function ownershipRecords(
+  domainFilters: readonly string[],
+  txtPrefix: string,
+): OwnershipRecord[] {
   return domainFilters.flatMap((domain) =>
     [domain, `${SAMPLE_HOST_LABEL}.${domain}`].flatMap((host) =>
       MANAGED_RECORD_TYPES.map((recordType) => ({

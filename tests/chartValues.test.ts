@@ -1,0 +1,510 @@
+/**
+ * The external-dns chart values, the container arguments the chart renders from
+ * them, and the Gateway API CRDs the configured sources need.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv from "ajv";
+import { describe, expect, it } from "vitest";
+import {
+  CHART_NAME,
+  type ChartValues,
+  chartSource,
+  chartValues,
+  containerArgs,
+  extraArgs,
+  SECRET_CHECKSUM_ANNOTATION,
+} from "../components/chartValues";
+import { missingCrdHint, requiredGatewayCrds } from "../components/gatewayApi";
+import type { Source } from "../stacks/options";
+import { loadSettings, type Settings } from "../stacks/settings";
+
+const FIXTURES = join(__dirname, "fixtures");
+
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+  [keyword: string]: unknown;
+}
+
+const CHART_SCHEMA = JSON.parse(
+  readFileSync(join(FIXTURES, "external-dns-chart-1.21.1.values.schema.json"), "utf8"),
+) as SchemaNode;
+
+const FLAGS = new Set(
+  (
+    JSON.parse(readFileSync(join(FIXTURES, "external-dns-0.21.0-flags.json"), "utf8")) as {
+      flags: string[];
+    }
+  ).flags,
+);
+
+const AGE_RECIPIENT = "age1l3dnqya490usmw9ckcqyjlkcsfhs6a3zyx9efuyg0ppzxtcm7gjqlkydcc";
+const ZONE_COM = "023e105f4ecef8ad9ca31a8372d0c353";
+const ZONE_ORG = "9a7806061c88ada191ed06f989cc3dac";
+const CHECKSUM = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/** Settings from raw config strings, as Pulumi delivers them; must load as enabled. */
+function settingsOf(raw: Record<string, string> = {}): Settings {
+  const loaded = loadSettings({
+    zones: JSON.stringify(["example.com"]),
+    txtOwnerId: "test-cluster",
+    sopsAgeRecipients: JSON.stringify([AGE_RECIPIENT]),
+    ...raw,
+  });
+  expect(loaded.kind, JSON.stringify(loaded)).toBe("enabled");
+  if (loaded.kind !== "enabled") throw new Error("settings did not load as enabled");
+  return loaded.settings;
+}
+
+const defaults = (): Settings => settingsOf();
+
+/** Every option that changes the chart values or the arguments, turned on. */
+const allOptions = (): Settings =>
+  settingsOf({
+    zones: JSON.stringify([
+      { name: "example.com", id: ZONE_COM },
+      { name: "example.org", id: ZONE_ORG },
+    ]),
+    domainFilters: JSON.stringify(["example.com", "apps.example.org"]),
+    excludeDomains: JSON.stringify(["internal.example.com", "legacy.apps.example.org"]),
+    regexDomainFilter: "^([a-z0-9-]+\\.)*example\\.(com|org)$",
+    regexDomainExclusion: "^staging-[a-z0-9-]+\\.example\\.com$",
+    sources: JSON.stringify(["service", "ingress", "gateway-httproute", "gateway-grpcroute"]),
+    policy: "upsert-only",
+    proxied: "true",
+    dryRun: "true",
+    triggerLoopOnEvent: "true",
+    recordsPerPage: "100",
+    interval: "2m",
+    resources: JSON.stringify({
+      requests: { cpu: "100m", memory: "96Mi" },
+      limits: { cpu: "250m", memory: "256Mi" },
+    }),
+  });
+
+function validateAgainstChartSchema(values: unknown): string[] {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const validate = ajv.compile(CHART_SCHEMA);
+  if (validate(values)) return [];
+  return (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Key paths of `value` the chart does not know. Where the schema lists
+ * `properties`, every key must be one of them; free-form nodes (maps such as
+ * podAnnotations, arrays such as env) end the walk.
+ */
+function unknownKeyPaths(value: unknown, schema: SchemaNode, path = ""): string[] {
+  if (!isPlainObject(value) || schema.properties === undefined) return [];
+  const properties = schema.properties;
+  return Object.entries(value).flatMap(([key, child]) => {
+    const childPath = path === "" ? key : `${path}.${key}`;
+    const childSchema = properties[key];
+    if (childSchema === undefined) return [childPath];
+    return unknownKeyPaths(child, childSchema, childPath);
+  });
+}
+
+/** The flag of an argument: the part before "=". */
+function flagOf(arg: string): string {
+  const index = arg.indexOf("=");
+  return index === -1 ? arg : arg.slice(0, index);
+}
+
+describe("chartValues against the chart's values.schema.json (1.21.1)", () => {
+  it("validates for the default settings", () => {
+    expect(validateAgainstChartSchema(chartValues(defaults(), [ZONE_COM], CHECKSUM))).toEqual([]);
+  });
+
+  it("validates with every option turned on", () => {
+    expect(
+      validateAgainstChartSchema(chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM)),
+    ).toEqual([]);
+  });
+
+  it("the schema check can fail", () => {
+    const values = { ...chartValues(defaults(), [ZONE_COM], CHECKSUM), policy: "delete-all" };
+    expect(validateAgainstChartSchema(values)).not.toEqual([]);
+  });
+
+  it("uses no key the chart would ignore", () => {
+    expect(unknownKeyPaths(chartValues(defaults(), [ZONE_COM], CHECKSUM), CHART_SCHEMA)).toEqual(
+      [],
+    );
+    expect(
+      unknownKeyPaths(chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM), CHART_SCHEMA),
+    ).toEqual([]);
+  });
+
+  it("the unknown-key walk reports unknown keys at the top and nested", () => {
+    const values = chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM);
+    const tampered = {
+      ...values,
+      notAValue: 1,
+      resources: { ...values.resources, limits: { ...values.resources.limits, gpu: "1" } },
+    };
+    expect(unknownKeyPaths(tampered, CHART_SCHEMA).sort()).toEqual([
+      "notAValue",
+      "resources.limits.gpu",
+    ]);
+  });
+
+  it("the unknown-key walk stops at free-form maps and arrays", () => {
+    const values = chartValues(defaults(), [ZONE_COM], CHECKSUM);
+    const extended = {
+      ...values,
+      podAnnotations: { ...values.podAnnotations, "example.com/anything": "x" },
+      env: [...values.env, { name: "EXTRA", value: "1", whatever: true }],
+    };
+    expect(unknownKeyPaths(extended, CHART_SCHEMA)).toEqual([]);
+  });
+});
+
+describe("flags known to external-dns 0.21", () => {
+  it("the flag list is the 0.21 one and holds the flags this program uses", () => {
+    expect(FLAGS.size).toBeGreaterThan(100);
+    expect(FLAGS.has("--zone-id-filter")).toBe(true);
+    expect(FLAGS.has("--not-a-flag")).toBe(false);
+  });
+
+  it("every extraArgs flag exists, with every option on", () => {
+    const unknown = extraArgs(allOptions(), [ZONE_COM, ZONE_ORG])
+      .map(flagOf)
+      .filter((flag) => !FLAGS.has(flag));
+    expect(unknown).toEqual([]);
+  });
+
+  it("every container argument flag exists, with every option on", () => {
+    const unknown = containerArgs(chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM))
+      .map(flagOf)
+      .filter((flag) => !FLAGS.has(flag));
+    expect(unknown).toEqual([]);
+  });
+
+  it("every container argument flag exists, with the defaults (--no-cloudflare-proxied)", () => {
+    const unknown = containerArgs(chartValues(defaults(), [ZONE_COM], CHECKSUM))
+      .map(flagOf)
+      .filter((flag) => !FLAGS.has(flag));
+    expect(unknown).toEqual([]);
+  });
+});
+
+describe("extraArgs", () => {
+  it("names one --zone-id-filter per zone id, in order", () => {
+    const args = extraArgs(defaults(), [ZONE_ORG, ZONE_COM]);
+    expect(args.filter((arg) => arg.startsWith("--zone-id-filter="))).toEqual([
+      `--zone-id-filter=${ZONE_ORG}`,
+      `--zone-id-filter=${ZONE_COM}`,
+    ]);
+    expect(args.slice(0, 2)).toEqual([
+      `--zone-id-filter=${ZONE_ORG}`,
+      `--zone-id-filter=${ZONE_COM}`,
+    ]);
+  });
+
+  it("has no --zone-id-filter without zone ids", () => {
+    expect(extraArgs(defaults(), []).some((arg) => arg.startsWith("--zone-id-filter"))).toBe(false);
+  });
+
+  it("sets proxying explicitly either way", () => {
+    const off = extraArgs(defaults(), [ZONE_COM]);
+    expect(off).toContain("--no-cloudflare-proxied");
+    expect(off).not.toContain("--cloudflare-proxied");
+
+    const on = extraArgs(settingsOf({ proxied: "true" }), [ZONE_COM]);
+    expect(on).toContain("--cloudflare-proxied");
+    expect(on).not.toContain("--no-cloudflare-proxied");
+  });
+
+  it("passes the records per page", () => {
+    expect(extraArgs(defaults(), [ZONE_COM])).toContain("--cloudflare-dns-records-per-page=5000");
+    expect(extraArgs(settingsOf({ recordsPerPage: "100" }), [ZONE_COM])).toContain(
+      "--cloudflare-dns-records-per-page=100",
+    );
+  });
+
+  it("adds the regex flags only when set", () => {
+    const plain = extraArgs(defaults(), [ZONE_COM]);
+    expect(plain.some((arg) => arg.startsWith("--regex-"))).toBe(false);
+
+    const filterOnly = extraArgs(settingsOf({ regexDomainFilter: "^a\\.example\\.com$" }), [
+      ZONE_COM,
+    ]);
+    expect(filterOnly).toContain("--regex-domain-filter=^a\\.example\\.com$");
+    expect(filterOnly.some((arg) => arg.startsWith("--regex-domain-exclusion"))).toBe(false);
+
+    const exclusionOnly = extraArgs(settingsOf({ regexDomainExclusion: "^b\\.example\\.com$" }), [
+      ZONE_COM,
+    ]);
+    expect(exclusionOnly).toContain("--regex-domain-exclusion=^b\\.example\\.com$");
+    expect(exclusionOnly.some((arg) => arg.startsWith("--regex-domain-filter"))).toBe(false);
+  });
+
+  it("adds --dry-run only when dryRun", () => {
+    expect(extraArgs(defaults(), [ZONE_COM])).not.toContain("--dry-run");
+    expect(extraArgs(settingsOf({ dryRun: "true" }), [ZONE_COM])).toContain("--dry-run");
+    expect(extraArgs(settingsOf({ dryRun: "false" }), [ZONE_COM])).not.toContain("--dry-run");
+  });
+
+  it("is exactly the zone filters and the Cloudflare flags for the defaults", () => {
+    expect(extraArgs(defaults(), [ZONE_COM])).toEqual([
+      `--zone-id-filter=${ZONE_COM}`,
+      "--no-cloudflare-proxied",
+      "--cloudflare-dns-records-per-page=5000",
+    ]);
+  });
+
+  it("has no duplicates (the chart schema wants unique extraArgs)", () => {
+    const args = extraArgs(allOptions(), [ZONE_COM, ZONE_ORG]);
+    expect(new Set(args).size).toBe(args.length);
+  });
+});
+
+describe("chartValues", () => {
+  it("selects the Cloudflare provider", () => {
+    expect(chartValues(defaults(), [ZONE_COM], CHECKSUM).provider).toEqual({ name: "cloudflare" });
+  });
+
+  it("reads the token from the operator's Secret, and nothing else into env", () => {
+    expect(chartValues(defaults(), [ZONE_COM], CHECKSUM).env).toEqual([
+      {
+        name: "CF_API_TOKEN",
+        valueFrom: { secretKeyRef: { name: "cloudflare-api-token", key: "CF_API_TOKEN" } },
+      },
+    ]);
+  });
+
+  it("never carries a token value itself, only the reference", () => {
+    const values = chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM);
+    for (const variable of values.env) expect(variable).not.toHaveProperty("value");
+  });
+
+  it("always sets the policy explicitly, also the default sync (the chart defaults to upsert-only)", () => {
+    expect(chartValues(defaults(), [ZONE_COM], CHECKSUM).policy).toBe("sync");
+    expect(chartValues(allOptions(), [ZONE_COM], CHECKSUM).policy).toBe("upsert-only");
+    expect(chartValues(settingsOf({ policy: "create-only" }), [ZONE_COM], CHECKSUM).policy).toBe(
+      "create-only",
+    );
+  });
+
+  it("uses the txt registry", () => {
+    expect(chartValues(defaults(), [ZONE_COM], CHECKSUM).registry).toBe("txt");
+  });
+
+  it("copies the settings, with the defaults", () => {
+    const settings = defaults();
+    const values = chartValues(settings, [ZONE_COM], CHECKSUM);
+    expect(values).toMatchObject({
+      sources: ["service", "ingress"],
+      txtOwnerId: "test-cluster",
+      txtPrefix: "externaldns-%{record_type}.",
+      domainFilters: ["example.com"],
+      excludeDomains: [],
+      interval: "1m",
+      triggerLoopOnEvent: false,
+      resources: {
+        requests: { cpu: "50m", memory: "64Mi" },
+        limits: { cpu: "100m", memory: "128Mi" },
+      },
+    });
+  });
+
+  it("copies the settings, with every option on", () => {
+    const settings = allOptions();
+    const values = chartValues(settings, [ZONE_COM, ZONE_ORG], CHECKSUM);
+    expect(values).toMatchObject({
+      sources: ["service", "ingress", "gateway-httproute", "gateway-grpcroute"],
+      txtOwnerId: settings.txtOwnerId,
+      txtPrefix: settings.txtPrefix,
+      domainFilters: ["example.com", "apps.example.org"],
+      excludeDomains: ["internal.example.com", "legacy.apps.example.org"],
+      interval: "2m",
+      triggerLoopOnEvent: true,
+      resources: {
+        requests: { cpu: "100m", memory: "96Mi" },
+        limits: { cpu: "250m", memory: "256Mi" },
+      },
+      extraArgs: extraArgs(settings, [ZONE_COM, ZONE_ORG]),
+    });
+  });
+
+  it("fills partial resources from the defaults", () => {
+    const settings = settingsOf({ resources: JSON.stringify({ limits: { memory: "512Mi" } }) });
+    expect(chartValues(settings, [ZONE_COM], CHECKSUM).resources).toEqual({
+      requests: { cpu: "50m", memory: "64Mi" },
+      limits: { cpu: "100m", memory: "512Mi" },
+    });
+  });
+
+  it("does not share mutable lists with the settings", () => {
+    const settings = allOptions();
+    const values = chartValues(settings, [ZONE_COM], CHECKSUM);
+    values.sources.push("node");
+    values.domainFilters.push("x.example.com");
+    values.excludeDomains.push("y.example.com");
+    expect(settings.sources).not.toContain("node");
+    expect(settings.domainFilters).not.toContain("x.example.com");
+    expect(settings.excludeDomains).not.toContain("y.example.com");
+  });
+
+  it("carries the secret checksum as the only pod annotation", () => {
+    expect(SECRET_CHECKSUM_ANNOTATION).toBe("checksum/cloudflare-sops-secret");
+    expect(chartValues(defaults(), [ZONE_COM], CHECKSUM).podAnnotations).toEqual({
+      [SECRET_CHECKSUM_ANNOTATION]: CHECKSUM,
+    });
+    expect(chartValues(defaults(), [ZONE_COM], "other").podAnnotations).toEqual({
+      [SECRET_CHECKSUM_ANNOTATION]: "other",
+    });
+  });
+
+  it("sets exactly the expected top-level keys", () => {
+    expect(Object.keys(chartValues(defaults(), [ZONE_COM], CHECKSUM)).sort()).toEqual(
+      [
+        "provider",
+        "env",
+        "sources",
+        "policy",
+        "registry",
+        "txtOwnerId",
+        "txtPrefix",
+        "domainFilters",
+        "excludeDomains",
+        "interval",
+        "triggerLoopOnEvent",
+        "extraArgs",
+        "podAnnotations",
+        "resources",
+      ].sort(),
+    );
+  });
+});
+
+describe("containerArgs", () => {
+  it("renders in the chart template's order, with every option on", () => {
+    const values = chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM);
+    expect(containerArgs(values)).toEqual([
+      "--log-level=info",
+      "--log-format=text",
+      "--interval=2m",
+      "--events",
+      "--source=service",
+      "--source=ingress",
+      "--source=gateway-httproute",
+      "--source=gateway-grpcroute",
+      "--policy=upsert-only",
+      "--registry=txt",
+      "--txt-owner-id=test-cluster",
+      "--txt-prefix=externaldns-%{record_type}.",
+      "--domain-filter=example.com",
+      "--domain-filter=apps.example.org",
+      "--exclude-domains=internal.example.com",
+      "--exclude-domains=legacy.apps.example.org",
+      "--provider=cloudflare",
+      `--zone-id-filter=${ZONE_COM}`,
+      `--zone-id-filter=${ZONE_ORG}`,
+      "--cloudflare-proxied",
+      "--cloudflare-dns-records-per-page=100",
+      "--regex-domain-filter=^([a-z0-9-]+\\.)*example\\.(com|org)$",
+      "--regex-domain-exclusion=^staging-[a-z0-9-]+\\.example\\.com$",
+      "--dry-run",
+    ]);
+  });
+
+  it("renders the defaults: no --events, no exclusions, sync", () => {
+    expect(containerArgs(chartValues(defaults(), [ZONE_COM], CHECKSUM))).toEqual([
+      "--log-level=info",
+      "--log-format=text",
+      "--interval=1m",
+      "--source=service",
+      "--source=ingress",
+      "--policy=sync",
+      "--registry=txt",
+      "--txt-owner-id=test-cluster",
+      "--txt-prefix=externaldns-%{record_type}.",
+      "--domain-filter=example.com",
+      "--provider=cloudflare",
+      `--zone-id-filter=${ZONE_COM}`,
+      "--no-cloudflare-proxied",
+      "--cloudflare-dns-records-per-page=5000",
+    ]);
+  });
+
+  it("skips --txt-owner-id and --txt-prefix when empty, as the template does", () => {
+    const values: ChartValues = {
+      ...chartValues(defaults(), [ZONE_COM], CHECKSUM),
+      txtOwnerId: "",
+      txtPrefix: "",
+    };
+    const args = containerArgs(values);
+    expect(args.some((arg) => arg.startsWith("--txt-owner-id"))).toBe(false);
+    expect(args.some((arg) => arg.startsWith("--txt-prefix"))).toBe(false);
+  });
+});
+
+describe("chartSource", () => {
+  it("uses repositoryOpts for an https repository", () => {
+    const repo = "https://kubernetes-sigs.github.io/external-dns/";
+    expect(chartSource(repo)).toEqual({ chart: "external-dns", repositoryOpts: { repo } });
+    expect(CHART_NAME).toBe("external-dns");
+  });
+
+  it("puts an OCI registry into the chart reference, without repositoryOpts", () => {
+    const source = chartSource("oci://registry.example.com/charts/");
+    expect(source).toEqual({ chart: "oci://registry.example.com/charts/external-dns" });
+    expect(source).not.toHaveProperty("repositoryOpts");
+  });
+
+  it("handles an OCI registry without a trailing slash", () => {
+    expect(chartSource("oci://registry.example.com/charts")).toEqual({
+      chart: "oci://registry.example.com/charts/external-dns",
+    });
+  });
+});
+
+describe("requiredGatewayCrds", () => {
+  const group = "gateway.networking.k8s.io";
+
+  it("needs nothing for service and ingress", () => {
+    expect(requiredGatewayCrds(["service", "ingress"])).toEqual([]);
+    expect(requiredGatewayCrds([])).toEqual([]);
+  });
+
+  it("needs nothing for sources outside the Gateway API", () => {
+    expect(requiredGatewayCrds(["istio-gateway", "crd", "traefik-proxy"])).toEqual([]);
+  });
+
+  it("needs Gateways and HTTPRoutes for gateway-httproute", () => {
+    expect(requiredGatewayCrds(["service", "gateway-httproute"])).toEqual([
+      `gateways.${group}`,
+      `httproutes.${group}`,
+    ]);
+  });
+
+  it.each([
+    ["gateway-grpcroute", "grpcroutes"],
+    ["gateway-tlsroute", "tlsroutes"],
+    ["gateway-tcproute", "tcproutes"],
+    ["gateway-udproute", "udproutes"],
+  ] as const)("needs Gateways and the route CRD for %s", (source, plural) => {
+    expect(requiredGatewayCrds([source])).toEqual([`gateways.${group}`, `${plural}.${group}`]);
+  });
+
+  it("names Gateways once for several route sources", () => {
+    const crds = requiredGatewayCrds(["gateway-httproute", "ingress", "gateway-tlsroute"]);
+    expect(crds).toEqual([`gateways.${group}`, `httproutes.${group}`, `tlsroutes.${group}`]);
+  });
+
+  it("the hint names the CRD and the gateway sources", () => {
+    const sources: Source[] = ["service", "gateway-httproute", "gateway-grpcroute"];
+    const hint = missingCrdHint(`grpcroutes.${group}`, sources);
+    expect(hint).toContain(`grpcroutes.${group}`);
+    expect(hint).toContain("gateway-httproute");
+    expect(hint).toContain("gateway-grpcroute");
+    expect(hint).not.toContain("service,");
+    expect(hint).toContain("does not exist");
+  });
+});
