@@ -64,7 +64,9 @@ export class EncryptedSopsSecret extends pulumi.ComponentResource {
 
     this.encryptedYaml = encrypt.stdout;
     this.checksum = encrypt.stdout.apply(encryptedSecretChecksum);
-    const applied = encrypt.stdout.apply((yaml) => sopsSecretResource(parseEncryptedSopsSecret(yaml)));
+    const applied = encrypt.stdout.apply((yaml) =>
+      sopsSecretResource(parseEncryptedSopsSecret(yaml)),
+    );
 
     this.resource = new k8s.apiextensions.CustomResource(
       SOPS_SECRET_NAME,

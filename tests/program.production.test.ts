@@ -12,8 +12,8 @@ import {
   fakeEncrypt,
   LOOKED_UP_ZONE_IDS,
   MINTED_TOKEN,
+  resolved,
   TOKEN_ID,
-  valueOf,
 } from "./support/mocks";
 import { type ProgramRun, runProgram } from "./support/program";
 import { stackConfig } from "./support/stackConfig";
@@ -145,7 +145,7 @@ describe("production stack", () => {
   it("installs the chart after the SopsSecret and the Gateway API CRDs", async () => {
     const chart = run.captured.find((resource) => resource.type === "kubernetes:helm.sh/v4:Chart");
     const dependsOn = (chart?.opts.dependsOn ?? []) as pulumi.Resource[];
-    const urns = await Promise.all(dependsOn.map((dependency) => valueOf(dependency.urn)));
+    const urns = await Promise.all(dependsOn.map((dependency) => resolved(dependency.urn)));
     const typeAndName = (urn: string) => {
       const [typeChain, name] = urn.split("::").slice(-2);
       return `${typeChain.split("$").pop()} ${name}`;
@@ -205,13 +205,13 @@ describe("production stack", () => {
     const { exports } = run;
     expect(exports.enabled).toBe(true);
     expect(exports.releaseName).toBe("external-dns");
-    expect(await valueOf(exports.namespace as pulumi.Output<string>)).toBe("external-dns");
-    expect(await valueOf(exports.tokenId as pulumi.Output<string>)).toBe(TOKEN_ID);
-    expect(await valueOf(exports.zoneIds as pulumi.Output<string[]>)).toEqual([
+    expect(await resolved(exports.namespace as pulumi.Output<string>)).toBe("external-dns");
+    expect(await resolved(exports.tokenId as pulumi.Output<string>)).toBe(TOKEN_ID);
+    expect(await resolved(exports.zoneIds as pulumi.Output<string[]>)).toEqual([
       PRODUCTION_ZONE_ID,
       ORG_ZONE_ID,
     ]);
-    const args = await valueOf(exports.externalDnsArgs as pulumi.Output<string[]>);
+    const args = await resolved(exports.externalDnsArgs as pulumi.Output<string[]>);
     expect(args).toEqual([
       "--log-level=info",
       "--log-format=text",

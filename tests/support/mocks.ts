@@ -157,7 +157,7 @@ export function fakeEncrypt(inputs: Record<string, unknown>): string {
 }
 
 /** Resolves an Output in tests. */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
