@@ -12,14 +12,12 @@ export interface CapturedResource {
   resource: pulumi.Resource;
 }
 
-/** Records every resource's raw props; call inside the stack, before the program runs. */
-export function captureResourceProps(): CapturedResource[] {
-  const captured: CapturedResource[] = [];
+/** Records every resource's raw props into `captured`; call inside the stack, before the program runs. */
+export function captureResourceProps(captured: CapturedResource[]): void {
   pulumi.runtime.registerStackTransformation((args) => {
     captured.push({ ...args });
     return undefined;
   });
-  return captured;
 }
 
 /**
