@@ -1,0 +1,35 @@
+/**
+ * The README stays in step with the code: its config table lists exactly the
+ * options, and CI runs the test command it gives.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { OPTION_KEYS } from "../stacks/options";
+import { PROJECT_ROOT } from "./support/stackConfig";
+
+const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+
+function configTableKeys(): string[] {
+  const section = readme.split("## Configuration")[1].split("\n## ")[0];
+  return [...section.matchAll(/^\| `([A-Za-z]+)`\s*\|/gm)].map(([, key]) => key);
+}
+
+describe("README", () => {
+  it("documents exactly the options of stacks/options.ts, in the same order", () => {
+    expect(configTableKeys()).toEqual(OPTION_KEYS);
+  });
+
+  it("gives npm test as the test command, and .ci/run runs it", () => {
+    expect(readme).toMatch(/^npm test\b/m);
+    expect(readFileSync(join(PROJECT_ROOT, ".ci", "run"), "utf8")).toMatch(/^npm test\b/m);
+  });
+
+  it("pins the same sops version as the component's install hint", async () => {
+    const { SOPS_VERSION } = await import("../components/sopsSecret");
+    expect(readFileSync(join(PROJECT_ROOT, ".ci", "run"), "utf8")).toContain(
+      `SOPS_VERSION=${SOPS_VERSION}`,
+    );
+    expect(readme).toContain(`sops@${SOPS_VERSION}`);
+  });
+});
