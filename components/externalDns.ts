@@ -67,12 +67,14 @@ export class ExternalDns extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const gatewayCrds = requiredGatewayCrds(settings.sources).map((crd) => {
-      pulumi.log.info(missingCrdHint(crd, settings.sources), this);
-      return k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-required-crd-${crd}`, crd, {
+    const requiredCrds = requiredGatewayCrds(settings.sources);
+    if (requiredCrds.length > 0)
+      pulumi.log.info(missingCrdHint(requiredCrds, settings.sources), this);
+    const gatewayCrds = requiredCrds.map((crd) =>
+      k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-required-crd-${crd}`, crd, {
         parent: this,
-      });
-    });
+      }),
+    );
 
     const values = pulumi
       .all([token.zoneIds, secret.checksum])

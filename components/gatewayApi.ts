@@ -21,14 +21,14 @@ export function requiredGatewayCrds(sources: readonly Source[]): string[] {
 }
 
 /**
- * Logged before each CRD is read. If the read then fails with "does not exist",
- * this line says why the CRD is needed and what to do.
+ * Logged before the CRDs are read. If a read then fails with "does not exist",
+ * this line says why the CRDs are needed and what to do.
  */
-export function missingCrdHint(crd: string, sources: readonly Source[]): string {
+export function missingCrdHint(crds: readonly string[], sources: readonly Source[]): string {
   const gatewaySources = sources.filter((source) => source.startsWith("gateway-")).join(", ");
   return (
-    `external-dns:sources includes ${gatewaySources}, so the Gateway API CRD ${crd} must be installed. ` +
-    "If reading it fails with 'does not exist', install the Gateway API CRDs (standard channel; " +
+    `external-dns:sources includes ${gatewaySources}, so the Gateway API CRDs ${crds.join(", ")} must be installed. ` +
+    "If reading one fails with 'does not exist', install the Gateway API CRDs (standard channel; " +
     "experimental for TLSRoute, TCPRoute and UDPRoute) or remove the gateway sources."
   );
 }

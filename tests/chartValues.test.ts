@@ -498,10 +498,10 @@ describe("requiredGatewayCrds", () => {
     expect(crds).toEqual([`gateways.${group}`, `httproutes.${group}`, `tlsroutes.${group}`]);
   });
 
-  it("the hint names the CRD and the gateway sources", () => {
+  it("the hint names the CRDs and the gateway sources", () => {
     const sources: Source[] = ["service", "gateway-httproute", "gateway-grpcroute"];
-    const hint = missingCrdHint(`grpcroutes.${group}`, sources);
-    expect(hint).toContain(`grpcroutes.${group}`);
+    const hint = missingCrdHint(requiredGatewayCrds(sources), sources);
+    expect(hint).toContain(`gateways.${group}, httproutes.${group}, grpcroutes.${group}`);
     expect(hint).toContain("gateway-httproute");
     expect(hint).toContain("gateway-grpcroute");
     expect(hint).not.toContain("service,");

@@ -22,7 +22,7 @@ describe("missing Gateway API CRDs", () => {
     );
     expect(info).toHaveBeenCalledWith(
       expect.stringMatching(
-        /sources includes gateway-httproute, so the Gateway API CRD httproutes\.gateway\.networking\.k8s\.io must be installed.*install the Gateway API CRDs/,
+        /sources includes gateway-httproute, so the Gateway API CRDs gateways\.gateway\.networking\.k8s\.io, httproutes\.gateway\.networking\.k8s\.io must be installed.*install the Gateway API CRDs/,
       ),
       expect.anything(),
     );
