@@ -143,7 +143,9 @@ describe("production stack", () => {
   });
 
   it("installs the chart after the SopsSecret and the Gateway API CRDs", async () => {
-    const chart = run.captured.find((resource) => resource.type === "kubernetes:helm.sh/v4:Chart");
+    const chart = run.constructed.find(
+      (resource) => resource.type === "kubernetes:helm.sh/v4:Chart",
+    );
     const dependsOn = (chart?.opts.dependsOn ?? []) as pulumi.Resource[];
     const urns = await Promise.all(dependsOn.map((dependency) => resolved(dependency.urn)));
     const typeAndName = (urn: string) => {
@@ -248,7 +250,7 @@ describe("production stack", () => {
 
 describe("token secrecy", () => {
   it("the scan finds the token where it is carried: the sops command's stdin, as a secret", async () => {
-    const encrypt = run.captured.find((resource) => resource.type === "command:local:Command");
+    const encrypt = run.constructed.find((resource) => resource.type === "command:local:Command");
     const stdin = encrypt?.props.stdin as pulumi.Output<string>;
     expect(await pulumi.isSecret(stdin)).toBe(true);
     expect(await plaintextOccurrences(pulumi.unsecret(stdin), MINTED_TOKEN)).toEqual(["$"]);
@@ -256,7 +258,7 @@ describe("token secrecy", () => {
 
   it("no registered input holds the token outside a Pulumi secret", async () => {
     const leaks = await Promise.all(
-      run.captured.map(async (resource) =>
+      run.constructed.map(async (resource) =>
         (await plaintextOccurrences(resource.props, MINTED_TOKEN)).map(
           (path) => `${resource.type} ${resource.name} ${path}`,
         ),

@@ -4,22 +4,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-export interface CapturedResource {
-  type: string;
-  name: string;
-  props: Record<string, unknown>;
-  opts: pulumi.ResourceOptions;
-  resource: pulumi.Resource;
-}
-
-/** Records every resource's raw props into `captured`; call inside the stack, before the program runs. */
-export function captureResourceProps(captured: CapturedResource[]): void {
-  pulumi.runtime.registerStackTransformation((args) => {
-    captured.push({ ...args });
-    return undefined;
-  });
-}
-
 /**
  * Paths under `value` where `secret` appears without being wrapped in a Pulumi
  * secret. Outputs are resolved; secret Outputs and the engine's secret markers

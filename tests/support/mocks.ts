@@ -1,9 +1,18 @@
 /**
- * Pulumi mocks for the program's resource graph: fake Cloudflare answers, a
- * pluggable stand-in for the sops command, and a record of every resource.
+ * The test world: made-up answers from Cloudflare, the cluster and sops, for
+ * running the program under Pulumi's mocks (see plan/offline.ts).
  */
-import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
+import {
+  installOfflineMocks,
+  newRecord,
+  type OfflineRecord,
+  type OfflineWorld,
+  resolved,
+} from "../../plan/offline";
+
+export { resolved };
+export type MockRecord = OfflineRecord;
 
 /** The made-up token value the fake Cloudflare provider mints. */
 export const MINTED_TOKEN = "cf-minted-token-Zx81Qv7wLr3Np0Ks";
@@ -24,16 +33,6 @@ export const PERMISSION_GROUPS = [
 
 export const FAKE_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\n";
 
-export interface RegisteredResource {
-  type: string;
-  name: string;
-  /** Inputs with secrets unwrapped. */
-  inputs: Record<string, unknown>;
-  /** Inputs as the engine receives them: secrets still marked as secrets. */
-  wireInputs: Record<string, unknown>;
-  id?: string;
-}
-
 export interface MockOptions {
   /** Produces the Command's stdout from its inputs; defaults to `fakeEncrypt`. */
   runCommand?: (inputs: Record<string, unknown>) => string;
@@ -41,100 +40,22 @@ export interface MockOptions {
   missingCrds?: string[];
 }
 
-export interface MockRecord {
-  resources: RegisteredResource[];
-  invokes: { token: string; args: Record<string, unknown> }[];
-  ofType(type: string): RegisteredResource[];
-}
-
-/** Installs the mocks for a stack; call before importing the program. */
-export async function installMocks(stack: string, options: MockOptions = {}): Promise<MockRecord> {
-  const record: MockRecord = {
-    resources: [],
-    invokes: [],
-    ofType: (type) => record.resources.filter((resource) => resource.type === type),
+export function testWorld(options: MockOptions = {}): OfflineWorld {
+  return {
+    zoneId: (name) => LOOKED_UP_ZONE_IDS[name],
+    permissionGroups: (name) => PERMISSION_GROUPS.filter((group) => group.name.includes(name)),
+    mintedToken: { value: MINTED_TOKEN, id: TOKEN_ID },
+    runCommand: options.runCommand ?? fakeEncrypt,
+    stackOutputs: () => ({ kubeconfig: FAKE_KUBECONFIG }),
+    hasCrd: (name) => !options.missingCrds?.includes(name),
   };
-  await pulumi.runtime.setMocks(
-    {
-      newResource(wireArgs) {
-        const args = {
-          ...wireArgs,
-          inputs: unwrapSecrets(wireArgs.inputs) as Record<string, unknown>,
-        };
-        record.resources.push({
-          type: args.type,
-          name: args.name,
-          inputs: args.inputs,
-          wireInputs: wireArgs.inputs,
-          id: args.id,
-        });
-        switch (args.type) {
-          case "cloudflare:index/apiToken:ApiToken":
-            return {
-              id: TOKEN_ID,
-              state: { ...args.inputs, value: MINTED_TOKEN, status: "active" },
-            };
-          case "command:local:Command":
-            return {
-              id: `${args.name}-id`,
-              state: {
-                ...args.inputs,
-                stdout: (options.runCommand ?? fakeEncrypt)(args.inputs),
-                stderr: "",
-              },
-            };
-          case "pulumi:pulumi:StackReference":
-            return {
-              id: String(args.inputs.name),
-              state: { ...args.inputs, outputs: { kubeconfig: FAKE_KUBECONFIG } },
-            };
-          case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
-            if (args.id && options.missingCrds?.includes(args.id)) {
-              throw new Error(`resource '${args.id}' does not exist`);
-            }
-            return { id: args.id ?? args.name, state: { metadata: { name: args.id } } };
-          default:
-            return { id: `${args.name}-id`, state: args.inputs };
-        }
-      },
-      call(args) {
-        record.invokes.push({ token: args.token, args: args.inputs });
-        switch (args.token) {
-          case "cloudflare:index/getZone:getZone": {
-            const name = (args.inputs.filter as { name: string }).name;
-            return { id: LOOKED_UP_ZONE_IDS[name], name };
-          }
-          case "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList": {
-            const wanted = decodeURIComponent(String(args.inputs.name));
-            return { results: PERMISSION_GROUPS.filter((group) => group.name.includes(wanted)) };
-          }
-          default:
-            return args.inputs;
-        }
-      },
-    },
-    "external-dns",
-    stack,
-    false,
-  );
-  return record;
 }
 
-/** Replaces the engine's secret markers by the values they carry. */
-export function unwrapSecrets(value: unknown): unknown {
-  if (pulumi.runtime.isRpcSecret(value))
-    return unwrapSecrets(pulumi.runtime.unwrapRpcSecret(value));
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (
-    typeof value === "object" &&
-    value !== null &&
-    Object.getPrototypeOf(value) === Object.prototype
-  ) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]),
-    );
-  }
-  return value;
+/** Installs the mocks for a stack, for tests that construct components directly. */
+export async function installMocks(stack: string, options: MockOptions = {}): Promise<MockRecord> {
+  const record = newRecord();
+  await installOfflineMocks(stack, testWorld(options), record);
+  return record;
 }
 
 /**
@@ -154,14 +75,4 @@ export function fakeEncrypt(inputs: Record<string, unknown>): string {
   manifest.spec.secretTemplates = hide(manifest.spec.secretTemplates);
   manifest.sops = { age: [{ recipient: "age1fake", enc: "fake" }], encrypted_suffix: "Templates" };
   return stringify(manifest);
-}
-
-/** Resolves an Output in tests. */
-export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply(resolve));
-}
-
-/** Sets the stack's config the way the Pulumi CLI would. */
-export function setStackConfig(config: Record<string, string>): void {
-  pulumi.runtime.setAllConfig(config);
 }

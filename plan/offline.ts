@@ -1,0 +1,213 @@
+/**
+ * Runs the real program (index.ts) offline, under Pulumi's mocks: the same
+ * code path `pulumi up` takes, with a stand-in "world" answering for
+ * Cloudflare, the cluster and the sops command. The plan and the tests both
+ * run the program through here.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE } from "../stacks/settings";
+
+/** What the outside world would answer at deploy time. */
+export interface OfflineWorld {
+  /** ID of a zone looked up by name. */
+  zoneId(name: string): string;
+  /** Permission groups Cloudflare's name filter returns for `name`. */
+  permissionGroups(name: string): { id: string; name: string }[];
+  /** The value and ID of the token Cloudflare mints. */
+  mintedToken: { value: string; id: string };
+  /** stdout of the sops command, given the command resource's inputs. */
+  runCommand(inputs: Record<string, unknown>): string;
+  /** Outputs of a referenced stack. */
+  stackOutputs(stack: string): Record<string, unknown>;
+  /** Whether the cluster has a CRD. */
+  hasCrd(name: string): boolean;
+}
+
+export interface RegisteredResource {
+  type: string;
+  name: string;
+  /** Inputs with secrets unwrapped. */
+  inputs: Record<string, unknown>;
+  /** Inputs as the engine receives them: secrets still marked as secrets. */
+  wireInputs: Record<string, unknown>;
+  id?: string;
+}
+
+export interface OfflineRecord {
+  resources: RegisteredResource[];
+  invokes: { token: string; args: Record<string, unknown> }[];
+  ofType(type: string): RegisteredResource[];
+}
+
+/** A resource as the program constructed it, before Pulumi serialized its inputs. */
+export interface ConstructedResource {
+  type: string;
+  name: string;
+  props: Record<string, unknown>;
+  opts: pulumi.ResourceOptions;
+  resource: pulumi.Resource;
+}
+
+export type ProgramExports = typeof import("../index");
+
+export function newRecord(): OfflineRecord {
+  const record: OfflineRecord = {
+    resources: [],
+    invokes: [],
+    ofType: (type) => record.resources.filter((resource) => resource.type === type),
+  };
+  return record;
+}
+
+/** Installs Pulumi mocks that answer from `world` and record what the program does. */
+export async function installOfflineMocks(
+  stack: string,
+  world: OfflineWorld,
+  record: OfflineRecord,
+): Promise<void> {
+  await pulumi.runtime.setMocks(
+    {
+      newResource(wireArgs) {
+        const inputs = unwrapSecrets(wireArgs.inputs) as Record<string, unknown>;
+        record.resources.push({
+          type: wireArgs.type,
+          name: wireArgs.name,
+          inputs,
+          wireInputs: wireArgs.inputs,
+          id: wireArgs.id,
+        });
+        return newResourceState(wireArgs.type, wireArgs.name, inputs, wireArgs.id, world);
+      },
+      call(args) {
+        record.invokes.push({ token: args.token, args: args.inputs });
+        switch (args.token) {
+          case "cloudflare:index/getZone:getZone": {
+            const name = (args.inputs.filter as { name: string }).name;
+            return { id: world.zoneId(name), name };
+          }
+          case "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList":
+            return {
+              results: world.permissionGroups(decodeURIComponent(String(args.inputs.name))),
+            };
+          default:
+            throw new Error(`no offline answer for invoke ${args.token}`);
+        }
+      },
+    },
+    CONFIG_NAMESPACE,
+    stack,
+    false,
+  );
+}
+
+function newResourceState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  id: string | undefined,
+  world: OfflineWorld,
+): { id: string; state: Record<string, unknown> } {
+  switch (type) {
+    case "cloudflare:index/apiToken:ApiToken":
+      return {
+        id: world.mintedToken.id,
+        state: { ...inputs, value: world.mintedToken.value, status: "active" },
+      };
+    case "command:local:Command":
+      return {
+        id: `${name}-id`,
+        state: { ...inputs, stdout: world.runCommand(inputs), stderr: "" },
+      };
+    case "pulumi:pulumi:StackReference": {
+      const stack = String(inputs.name);
+      return { id: stack, state: { ...inputs, outputs: world.stackOutputs(stack) } };
+    }
+    case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
+      if (id && !world.hasCrd(id)) throw new Error(`resource '${id}' does not exist`);
+      return { id: id ?? name, state: { metadata: { name: id } } };
+    default:
+      return { id: `${name}-id`, state: inputs };
+  }
+}
+
+/** Replaces the engine's secret markers by the values they carry. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (pulumi.runtime.isRpcSecret(value))
+    return unwrapSecrets(pulumi.runtime.unwrapRpcSecret(value));
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]),
+    );
+  }
+  return value;
+}
+
+export interface OfflineStart {
+  record: OfflineRecord;
+  constructed: ConstructedResource[];
+  /** Settles when index.ts has run, not when its resources are registered. */
+  outcome: Promise<ProgramExports>;
+}
+
+/** Starts the program with a stack's config (fully qualified keys, values as Pulumi passes them). */
+export async function startOffline(
+  stack: string,
+  config: Record<string, string>,
+  world: OfflineWorld,
+  record: OfflineRecord = newRecord(),
+): Promise<OfflineStart> {
+  pulumi.runtime.setAllConfig(config);
+  await installOfflineMocks(stack, world, record);
+  const constructed: ConstructedResource[] = [];
+  let exports: ProgramExports | undefined;
+  const outcome = pulumi.runtime
+    .runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        constructed.push({ ...args });
+        return undefined;
+      });
+      exports = await import("../index");
+      return {};
+    })
+    .then(() => {
+      if (!exports) throw new Error("the program did not load");
+      return exports;
+    });
+  return { record, constructed, outcome };
+}
+
+export interface OfflineRun {
+  record: OfflineRecord;
+  constructed: ConstructedResource[];
+  exports: ProgramExports;
+}
+
+/** Runs the program and waits until every resource it constructed is registered. */
+export async function runOffline(
+  stack: string,
+  config: Record<string, string>,
+  world: OfflineWorld,
+): Promise<OfflineRun> {
+  const { record, constructed, outcome } = await startOffline(stack, config, world);
+  const exports = await outcome;
+  await settle(constructed);
+  return { record, constructed, exports };
+}
+
+async function settle(constructed: ConstructedResource[]): Promise<void> {
+  let settled = -1;
+  while (settled !== constructed.length) {
+    settled = constructed.length;
+    await Promise.all(constructed.map(({ resource }) => resolved(resource.urn)));
+  }
+}
+
+/** The value of an Output (known values only, as under mocks). */
+export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
