@@ -41,6 +41,27 @@ export function isGoDuration(value: string): boolean {
   );
 }
 
+const GO_DURATION_UNIT_SECONDS: Record<string, number> = {
+  ns: 1e-9,
+  us: 1e-6,
+  µs: 1e-6,
+  μs: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+};
+
+/** The length of a Go duration in seconds, e.g. `1h30m` → 5400. */
+export function goDurationSeconds(value: string): number {
+  if (!isGoDuration(value)) throw new Error(`not a Go duration: ${JSON.stringify(value)}`);
+  let seconds = 0;
+  for (const [, amount, unit] of value.matchAll(/([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h)/g)) {
+    seconds += Number(amount) * GO_DURATION_UNIT_SECONDS[unit];
+  }
+  return seconds;
+}
+
 /** A positive Go duration: at least one non-zero number in it. */
 export function isPositiveGoDuration(value: string): boolean {
   return isGoDuration(value) && /[1-9]/.test(value);

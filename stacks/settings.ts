@@ -59,6 +59,16 @@ export type LoadedConfig =
   | { kind: "enabled"; settings: Settings; warnings: string[] }
   | { kind: "invalid"; errors: string[]; warnings: string[] };
 
+/** The project's keys of a fully qualified config map, without the namespace. */
+export function projectKeys(config: Record<string, string>): Record<string, string> {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  );
+}
+
 /** Thrown by index.ts when the config is invalid; lists every problem. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

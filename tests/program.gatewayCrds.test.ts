@@ -4,8 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { stackConfig } from "../plan/stackFile";
 import { collectUnhandledRejections, startProgram } from "./support/program";
-import { stackConfig } from "./support/stackConfig";
 
 const info = vi.spyOn(pulumi.log, "info");
 const rejections = collectUnhandledRejections();

@@ -3,9 +3,9 @@
  * with every problem listed at once.
  */
 import { describe, expect, it } from "vitest";
+import { stackConfig } from "../plan/stackFile";
 import { ConfigError } from "../stacks/settings";
 import { collectUnhandledRejections, failProgram } from "./support/program";
-import { stackConfig } from "./support/stackConfig";
 
 const rejections = collectUnhandledRejections();
 

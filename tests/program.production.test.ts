@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
 import { encryptedSecretChecksum } from "../components/sopsSecret";
+import { stackConfig } from "../plan/stackFile";
 import { plaintextOccurrences } from "./support/leaks";
 import {
   FAKE_KUBECONFIG,
@@ -16,7 +17,6 @@ import {
   TOKEN_ID,
 } from "./support/mocks";
 import { type ProgramRun, runProgram } from "./support/program";
-import { stackConfig } from "./support/stackConfig";
 
 const PRODUCTION_ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353";
 const ORG_ZONE_ID = LOOKED_UP_ZONE_IDS["example.org"];

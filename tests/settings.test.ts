@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { PROJECT_ROOT, stackConfig } from "../plan/stackFile";
 import { type OptionKey, options } from "../stacks/options";
-import { type LoadedConfig, loadSettings, type Settings } from "../stacks/settings";
-import { PROJECT_ROOT, projectKeys, stackConfig } from "./support/stackConfig";
+import { type LoadedConfig, loadSettings, projectKeys, type Settings } from "../stacks/settings";
 
 const AGE_KEY = "age1l3dnqya490usmw9ckcqyjlkcsfhs6a3zyx9efuyg0ppzxtcm7gjqlkydcc";
 const OTHER_AGE_KEY = "age1sppnsegw58drw5uswwnzjeraghzdmmc7evs03v0nssw9hlh44dlqhjdf5g";

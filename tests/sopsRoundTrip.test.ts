@@ -16,10 +16,10 @@ import {
   sopsSecretManifest,
   sopsSecretYaml,
 } from "../components/sopsSecret";
+import { stackConfig } from "../plan/stackFile";
 import { sopsSecretSchemaErrors } from "./support/crdSchema";
 import { MINTED_TOKEN } from "./support/mocks";
 import { type ProgramRun, runProgram } from "./support/program";
-import { stackConfig } from "./support/stackConfig";
 import {
   type AgeIdentity,
   hermeticEnvironment,
