@@ -15,6 +15,13 @@ export function zoneResourceKey(zoneId: string): string {
   return `${ZONE_PERMISSION_SCOPE}.${zoneId}`;
 }
 
+/** The zone ID in a policy resource key made by `zoneResourceKey`. */
+export function zoneIdOfResourceKey(key: string): string {
+  const prefix = `${ZONE_PERMISSION_SCOPE}.`;
+  if (!key.startsWith(prefix)) throw new Error(`not a zone resource key: ${key}`);
+  return key.slice(prefix.length);
+}
+
 /** One allow policy: the given permission groups on exactly these zones. */
 export function tokenPolicies(
   zoneIds: readonly string[],

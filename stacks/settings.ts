@@ -4,7 +4,7 @@
  * Every problem is collected and reported at once.
  */
 import type { z } from "zod";
-import { isWithinDomain } from "./formats";
+import { isDomainName, isWithinDomain } from "./formats";
 import {
   DEFAULT_RESOURCES,
   OPTION_KEYS,
@@ -107,6 +107,8 @@ export function loadSettings(raw: Record<string, string>): LoadedConfig {
       errors.push(`${qualified(key)}: required when external-dns is enabled`);
   }
 
+  // Zone names still inform the cross checks when another part of `zones` is invalid.
+  values.zones ??= validZoneNames(raw.zones)?.map((name) => ({ name }));
   errors.push(...crossCheckErrors(values));
   const warnings = crossCheckWarnings(values);
   if (errors.length > 0) return { kind: "invalid", errors, warnings };
@@ -153,6 +155,17 @@ function show(value: unknown): string {
 
 function qualified(key: string): string {
   return `${CONFIG_NAMESPACE}:${key}`;
+}
+
+/** The valid zone names in a raw `zones` value that failed validation as a whole. */
+function validZoneNames(rawZones: string | undefined): string[] | undefined {
+  const decoded = rawZones === undefined ? undefined : decode(rawZones, "json");
+  if (!Array.isArray(decoded)) return undefined;
+  return decoded
+    .map((zone) =>
+      typeof zone === "object" && zone !== null ? (zone as { name?: unknown }).name : zone,
+    )
+    .filter((name): name is string => typeof name === "string" && isDomainName(name));
 }
 
 function crossCheckErrors(values: Partial<OptionValues>): string[] {

@@ -570,6 +570,21 @@ describe("loadSettings: invalid values", () => {
   });
 });
 
+describe("loadSettings: cross checks beside invalid zones", () => {
+  it("still checks the domain filters against the zone names when a zone id is invalid", () => {
+    const errors = errorsFor({
+      zones: json([{ name: "example.com", id: "x" }]),
+      domainFilters: json(["example.com", "example.net"]),
+    });
+    expect(errors).toEqual([
+      expect.stringMatching(/^external-dns:zones\[0\]\.id: /),
+      expect.stringMatching(
+        /^external-dns:domainFilters\[1\]: lies outside every zone; given "example.net"/,
+      ),
+    ]);
+  });
+});
+
 describe("loadSettings: warnings", () => {
   const APEX = "apex";
 

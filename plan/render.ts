@@ -1,0 +1,85 @@
+/** The plan as text for people: short sections, stable order, diff-friendly. */
+import { stringify } from "yaml";
+import { CLOUDFLARE_RATE_LIMIT, percent, WARNING_SHARE } from "./apiUsage";
+import type { Plan, PlannedResource } from "./report";
+
+export function renderPlan(plan: Plan): string {
+  const lines = [
+    `Plan for stack ${plan.stack} (offline: no Cloudflare, cluster or Pulumi service was contacted)`,
+  ];
+  if (!plan.valid) {
+    lines.push(
+      "",
+      `Invalid stack config (${plan.errors.length}):`,
+      ...plan.errors.map((error) => `  ✗ ${error}`),
+    );
+  } else if (!plan.enabled) {
+    lines.push("", "external-dns:enabled is false: this stack deploys nothing.");
+  } else {
+    lines.push(...deploymentSections(plan));
+  }
+  if (plan.warnings.length > 0) {
+    lines.push(
+      "",
+      `Warnings (${plan.warnings.length}):`,
+      ...plan.warnings.map((warning) => `  ! ${warning}`),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function deploymentSections(plan: Plan): string[] {
+  const { token, sopsSecret, chart, ownershipTxtRecords, apiUsage } = plan;
+  if (!token || !sopsSecret || !chart || !ownershipTxtRecords || !apiUsage) return [];
+  return [
+    "",
+    "Resources:",
+    ...plan.resources.flatMap((resource) => resourceLines(resource, 1)),
+    "",
+    "Cloudflare token:",
+    `  name: ${token.name}`,
+    `  may: ${token.permissionGroups.join(" + ")}, and nothing else`,
+    `  on zones: ${token.zones.map((zone) => `${zone.name} (${zone.id})`).join(", ")}`,
+    `  from client IPs: ${token.clientIps.length > 0 ? token.clientIps.join(", ") : "any"}`,
+    `  expires: ${token.expiresOn ?? "never"}`,
+    "",
+    `SopsSecret ${sopsSecret.namespace}/${sopsSecret.name} → Secret ${sopsSecret.secret.name}, key ${sopsSecret.secret.key}:`,
+    `  encrypted for: ${sopsSecret.recipients.join(", ")}`,
+    `  encrypts: ${sopsSecret.encrypts}`,
+    `  GitOps copy: ${sopsSecret.gitopsFile ?? "none (external-dns:sopsSecretFile is unset)"}`,
+    "  manifest before encryption:",
+    ...indent(stringify(sopsSecret.manifest), 4),
+    "",
+    `Chart ${chart.chart} ${chart.version} from ${chart.repository ?? chart.chart}, release ${chart.release} in namespace ${chart.namespace}:`,
+    "  values:",
+    ...indent(stringify(chart.values), 4),
+    "  container arguments:",
+    ...chart.containerArgs.map((arg) => `    ${arg}`),
+    "",
+    "Ownership TXT records external-dns will write:",
+    ...ownershipTxtRecords.map(
+      (record) => `  ${record.host} ${record.recordType} → ${record.txtName}`,
+    ),
+    "",
+    `Cloudflare API use (${apiUsage.zoneCount} zone(s), ${apiUsage.recordsPerZone} records per zone, page size ${apiUsage.recordsPerPage}, every ${apiUsage.intervalSeconds}s):`,
+    `  per reconcile: ${apiUsage.requestsPerReconcile} requests (per zone: 1 zone lookup + record pages)`,
+    `  per 5 minutes: ${apiUsage.requestsPerWindow} requests = ${percent(apiUsage.shareOfLimit)} of Cloudflare's limit of ${CLOUDFLARE_RATE_LIMIT.requests} (warning above ${percent(WARNING_SHARE)})`,
+    ...(apiUsage.eventBurstRequestsPerWindow === undefined
+      ? []
+      : [
+          `  with triggerLoopOnEvent, under a steady stream of events: up to ${apiUsage.eventBurstRequestsPerWindow} per 5 minutes`,
+        ]),
+  ];
+}
+
+function resourceLines(resource: PlannedResource, depth: number): string[] {
+  const line = `${"  ".repeat(depth)}${resource.read ? "read " : "+ "}${resource.type} ${resource.name}`;
+  return [line, ...resource.children.flatMap((child) => resourceLines(child, depth + 1))];
+}
+
+function indent(text: string, spaces: number): string[] {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => `${" ".repeat(spaces)}${line}`);
+}

@@ -1,0 +1,230 @@
+/**
+ * The offline plan: runs the real program under the plan's world and reports
+ * what it registered. Everything here is read off the program's resources and
+ * outputs; nothing recomputes what the program decides.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
+import {
+  SOPS_ENCRYPTED_SUFFIX,
+  TOKEN_SECRET_KEY,
+  TOKEN_SECRET_NAME,
+} from "../components/sopsSecret";
+import { zoneIdOfResourceKey } from "../components/tokenPolicy";
+import type { OwnershipRecord } from "../components/txtRecords";
+import { goDurationSeconds } from "../stacks/formats";
+import { ConfigError, loadSettings, projectKeys, type Zone } from "../stacks/settings";
+import { type ApiUsageEstimate, DEFAULT_RECORDS_PER_ZONE, estimateApiUsage } from "./apiUsage";
+import { type ConstructedResource, type OfflineRun, resolved, runOffline } from "./offline";
+import { CHECKSUM_AT_DEPLOY, permissionGroupName, planWorld, zoneIdPlaceholder } from "./world";
+
+export interface PlanOptions {
+  /** DNS records per zone for the API estimate. */
+  records?: number;
+}
+
+export interface PlannedResource {
+  type: string;
+  name: string;
+  /** Read from the cluster rather than created. */
+  read?: true;
+  children: PlannedResource[];
+}
+
+export interface TokenScope {
+  name: string;
+  permissionGroups: string[];
+  zones: { name: string; id: string }[];
+  /** Client IP ranges the token works from; empty: any. */
+  clientIps: string[];
+  /** RFC 3339 expiry, or null when the token does not expire. */
+  expiresOn: string | null;
+}
+
+export interface PlannedSopsSecret {
+  namespace: string;
+  name: string;
+  /** The Secret the operator creates, and its key. */
+  secret: { name: string; key: string };
+  recipients: string[];
+  encrypts: string;
+  /** Where the GitOps copy is written, or null. */
+  gitopsFile: string | null;
+  /** The manifest before encryption, the token as a placeholder. */
+  manifest: unknown;
+}
+
+export interface PlannedChart {
+  chart: string;
+  repository: string | null;
+  version: string;
+  namespace: string;
+  release: string;
+  values: Record<string, unknown>;
+  containerArgs: string[];
+}
+
+export interface Plan {
+  stack: string;
+  valid: boolean;
+  enabled: boolean;
+  errors: string[];
+  warnings: string[];
+  resources: PlannedResource[];
+  token?: TokenScope;
+  sopsSecret?: PlannedSopsSecret;
+  chart?: PlannedChart;
+  ownershipTxtRecords?: OwnershipRecord[];
+  apiUsage?: ApiUsageEstimate;
+}
+
+/** Runs the program offline with a stack's config and reports what it would deploy. */
+export async function buildPlan(
+  stack: string,
+  config: Record<string, string>,
+  options: PlanOptions = {},
+): Promise<Plan> {
+  const logged = captureLogs();
+  let run: OfflineRun;
+  try {
+    run = await runOffline(stack, config, planWorld);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { ...emptyPlan(stack, logged), valid: false, errors: error.problems };
+  } finally {
+    logged.restore();
+  }
+  if (!run.exports.enabled) return { ...emptyPlan(stack, logged), enabled: false };
+
+  const settings = loadSettings(projectKeys(config));
+  if (settings.kind !== "enabled")
+    throw new Error("the program deployed with a config that does not load");
+  const [chart] = run.record.ofType("kubernetes:helm.sh/v4:Chart");
+  const containerArgs = await resolved(run.exports.externalDnsArgs as pulumi.Output<string[]>);
+  const apiUsage = estimateApiUsage({
+    zoneCount: containerArgs.filter((arg) => arg.startsWith("--zone-id-filter=")).length,
+    recordsPerZone: options.records ?? DEFAULT_RECORDS_PER_ZONE,
+    recordsPerPage: Number(argValue(containerArgs, "--cloudflare-dns-records-per-page")),
+    intervalSeconds: goDurationSeconds(argValue(containerArgs, "--interval")),
+    triggerLoopOnEvent: containerArgs.includes("--events"),
+  });
+  return {
+    ...emptyPlan(stack, logged),
+    warnings: [...logged.warnings, ...apiUsage.warnings],
+    resources: resourceTree(run.constructed),
+    token: tokenScope(run, settings.settings.zones),
+    sopsSecret: plannedSopsSecret(run, settings.settings.sopsAgeRecipients),
+    chart: plannedChart(chart.inputs, containerArgs),
+    ownershipTxtRecords: run.exports.ownershipTxtRecords,
+    apiUsage,
+  };
+}
+
+function emptyPlan(stack: string, logged: { warnings: string[] }): Plan {
+  return {
+    stack,
+    valid: true,
+    enabled: true,
+    errors: [],
+    warnings: [...logged.warnings],
+    resources: [],
+  };
+}
+
+/** Takes over Pulumi's log while the program runs: warnings become part of the plan, nothing is printed. */
+function captureLogs(): { warnings: string[]; restore(): void } {
+  const log = pulumi.log as { -readonly [K in keyof typeof pulumi.log]: (typeof pulumi.log)[K] };
+  const original = { info: log.info, warn: log.warn, debug: log.debug };
+  const warnings: string[] = [];
+  log.warn = async (message: string) => {
+    warnings.push(message);
+  };
+  log.info = async () => undefined;
+  log.debug = async () => undefined;
+  return {
+    warnings,
+    restore() {
+      Object.assign(log, original);
+    },
+  };
+}
+
+function argValue(args: string[], flag: string): string {
+  const arg = args.find((candidate) => candidate.startsWith(`${flag}=`));
+  if (!arg) throw new Error(`the program renders no ${flag} argument`);
+  return arg.slice(flag.length + 1);
+}
+
+function resourceTree(constructed: ConstructedResource[]): PlannedResource[] {
+  const nodes = new Map<pulumi.Resource, PlannedResource>();
+  for (const entry of constructed) {
+    nodes.set(entry.resource, {
+      type: entry.type,
+      name: entry.name,
+      ...(entry.opts.id ? { read: true as const } : {}),
+      children: [],
+    });
+  }
+  const roots: PlannedResource[] = [];
+  for (const entry of constructed) {
+    const node = nodes.get(entry.resource) as PlannedResource;
+    const parent = entry.opts.parent ? nodes.get(entry.opts.parent) : undefined;
+    (parent?.children ?? roots).push(node);
+  }
+  return roots;
+}
+
+function tokenScope(run: OfflineRun, zones: Zone[]): TokenScope {
+  const [token] = run.record.ofType("cloudflare:index/apiToken:ApiToken");
+  const [policy] = token.inputs.policies as {
+    permissionGroups: { id: string }[];
+    resources: string;
+  }[];
+  const condition = token.inputs.condition as { requestIp?: { ins?: string[] } } | undefined;
+  const zoneIds = Object.keys(JSON.parse(policy.resources)).map(zoneIdOfResourceKey);
+  const names = new Map(zones.map((zone) => [zone.id ?? zoneIdPlaceholder(zone.name), zone.name]));
+  return {
+    name: String(token.inputs.name),
+    permissionGroups: policy.permissionGroups.map((group) => permissionGroupName(group.id)),
+    zones: zoneIds.map((id) => ({ name: names.get(id) ?? id, id })),
+    clientIps: condition?.requestIp?.ins ?? [],
+    expiresOn: typeof token.inputs.expiresOn === "string" ? token.inputs.expiresOn : null,
+  };
+}
+
+function plannedSopsSecret(run: OfflineRun, recipients: string[]): PlannedSopsSecret {
+  const [command] = run.record.ofType("command:local:Command");
+  const manifest = parse(String(command.inputs.stdin));
+  const environment = command.inputs.environment as Record<string, string>;
+  return {
+    namespace: manifest.metadata.namespace,
+    name: manifest.metadata.name,
+    secret: { name: TOKEN_SECRET_NAME, key: TOKEN_SECRET_KEY },
+    recipients,
+    encrypts: `every value under spec.secretTemplates (sops --encrypted-suffix ${SOPS_ENCRYPTED_SUFFIX}); apiVersion, kind and metadata stay readable`,
+    gitopsFile: Object.values(environment)[0] ?? null,
+    manifest,
+  };
+}
+
+function plannedChart(inputs: Record<string, unknown>, containerArgs: string[]): PlannedChart {
+  const values = inputs.values as Record<string, unknown> & {
+    podAnnotations: Record<string, string>;
+  };
+  return {
+    chart: String(inputs.chart),
+    repository: (inputs.repositoryOpts as { repo?: string } | undefined)?.repo ?? null,
+    version: String(inputs.version),
+    namespace: String(inputs.namespace),
+    release: String(inputs.name),
+    values: {
+      ...values,
+      podAnnotations: {
+        ...values.podAnnotations,
+        [SECRET_CHECKSUM_ANNOTATION]: CHECKSUM_AT_DEPLOY,
+      },
+    },
+    containerArgs,
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * `npm run plan`: the real CLI against Pulumi.production.yaml, and a check that
+ * the plan and the program cannot drift apart.
+ */
+import { spawnSync } from "node:child_process";
+import type * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
+import type { Plan } from "../plan/report";
+import { PROJECT_ROOT, stackConfig } from "../plan/stackFile";
+import { LOOKED_UP_ZONE_IDS, resolved } from "./support/mocks";
+import { type ProgramRun, runProgram } from "./support/program";
+
+function plan(...args: string[]) {
+  return spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", "plan/cli.ts", ...args],
+    {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+    },
+  );
+}
+
+let human: ReturnType<typeof plan>;
+let json: Plan;
+
+beforeAll(() => {
+  human = plan("production");
+  const machine = plan("production", "--json");
+  expect(machine.status, machine.stderr).toBe(0);
+  json = JSON.parse(machine.stdout);
+});
+
+describe("plan for the production stack (human)", () => {
+  it("succeeds and says it ran offline", () => {
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stderr).toBe("");
+    expect(human.stdout).toMatch(
+      /^Plan for stack production \(offline: no Cloudflare, cluster or Pulumi service was contacted\)\n/,
+    );
+  });
+
+  it("lists the resources grouped under the component", () => {
+    expect(human.stdout).toContain(
+      [
+        "  + vanixiets:dns:ExternalDns external-dns",
+        "    + vanixiets:dns:CloudflareDnsToken external-dns-token",
+        "      + cloudflare:index/apiToken:ApiToken external-dns-token",
+        "    + kubernetes:core/v1:Namespace external-dns-namespace",
+        "    + vanixiets:dns:EncryptedSopsSecret external-dns-cloudflare",
+        "      + command:local:Command external-dns-cloudflare-sops-encrypt",
+        "      + kubernetes:isindir.github.com/v1alpha3:SopsSecret external-dns-cloudflare",
+      ].join("\n"),
+    );
+    expect(human.stdout).toContain(
+      "    read kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition external-dns-required-crd-httproutes.gateway.networking.k8s.io",
+    );
+    expect(human.stdout).toContain("    + kubernetes:helm.sh/v4:Chart external-dns-chart");
+  });
+
+  it("states the token's scope in plain words, with a named placeholder for the looked-up zone", () => {
+    expect(human.stdout).toContain(
+      [
+        "Cloudflare token:",
+        "  name: external-dns production (owner hetzner-production)",
+        "  may: DNS Write + Zone Read, and nothing else",
+        "  on zones: example.com (023e105f4ecef8ad9ca31a8372d0c353), example.org (<zone id of example.org, looked up at deploy>)",
+        "  from client IPs: 203.0.113.10/32, 2001:db8:10::/48",
+        "  expires: never",
+      ].join("\n"),
+    );
+  });
+
+  it("shows the SopsSecret with the token as a placeholder, its recipients and the GitOps path", () => {
+    expect(human.stdout).toContain(
+      "SopsSecret external-dns/external-dns-cloudflare → Secret cloudflare-api-token, key CF_API_TOKEN:",
+    );
+    expect(human.stdout).toContain(
+      "  encrypted for: age1l3dnqya490usmw9ckcqyjlkcsfhs6a3zyx9efuyg0ppzxtcm7gjqlkydcc, age1sppnsegw58drw5uswwnzjeraghzdmmc7evs03v0nssw9hlh44dlqhjdf5g",
+    );
+    expect(human.stdout).toContain(
+      "  GitOps copy: k8s/secrets/production/external-dns-cloudflare.enc.yaml",
+    );
+    expect(human.stdout).toContain("            CF_API_TOKEN: <minted at deploy>");
+  });
+
+  it("shows the chart, its values as YAML and the container arguments", () => {
+    expect(human.stdout).toContain(
+      "Chart external-dns 1.21.1 from https://kubernetes-sigs.github.io/external-dns/, release external-dns in namespace external-dns:",
+    );
+    expect(human.stdout).toContain("    provider:\n      name: cloudflare\n");
+    expect(human.stdout).toContain(
+      "    --zone-id-filter=<zone id of example.org, looked up at deploy>\n",
+    );
+    expect(human.stdout).toContain(
+      `      ${SECRET_CHECKSUM_ANNOTATION}: <sha256 of the encrypted SopsSecret, computed at deploy>`,
+    );
+  });
+
+  it("names the ownership TXT records with the record type", () => {
+    expect(human.stdout).toContain("  example.com A → externaldns-a.example.com\n");
+    expect(human.stdout).toContain("  www.example.org CNAME → externaldns-cname.www.example.org\n");
+  });
+
+  it("estimates the Cloudflare API use against the 1,200 per 5 minutes limit", () => {
+    expect(human.stdout).toContain(
+      "Cloudflare API use (2 zone(s), 1000 records per zone, page size 5000, every 60s):",
+    );
+    expect(human.stdout).toContain(
+      "  per 5 minutes: 20 requests = 1.7% of Cloudflare's limit of 1200 (warning above 50%)",
+    );
+  });
+
+  it("is stable: the same config gives the same output", () => {
+    expect(plan("production").stdout).toBe(human.stdout);
+  });
+
+  it("takes --records and warns when the estimate gets close to the limit", () => {
+    const busy = plan("production", "--records", "100000");
+    expect(busy.status).toBe(0);
+    expect(busy.stdout).toContain("Cloudflare API use (2 zone(s), 100000 records per zone");
+    expect(busy.stdout).toMatch(
+      /Warnings \(1\):\n {2}! with triggerLoopOnEvent, a steady stream of Kubernetes events could drive 2520 requests/,
+    );
+  });
+
+  it("rejects bad usage and unknown stacks with exit code 2", () => {
+    expect(plan().status).toBe(2);
+    expect(plan("production", "--records", "many").status).toBe(2);
+    const unknown = plan("nosuch");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("no stack file");
+  });
+});
+
+describe("plan for the production stack (JSON)", () => {
+  it("carries the same content as one document", () => {
+    expect(json).toMatchObject({
+      stack: "production",
+      valid: true,
+      enabled: true,
+      errors: [],
+      warnings: [],
+    });
+    expect(json.token?.zones).toEqual([
+      { name: "example.com", id: "023e105f4ecef8ad9ca31a8372d0c353" },
+      { name: "example.org", id: "<zone id of example.org, looked up at deploy>" },
+    ]);
+    expect(json.sopsSecret?.gitopsFile).toBe(
+      "k8s/secrets/production/external-dns-cloudflare.enc.yaml",
+    );
+    expect(json.apiUsage).toMatchObject({ requestsPerWindow: 20, recordsPerZone: 1000 });
+  });
+});
+
+describe("plan and program cannot drift apart", () => {
+  let program: ProgramRun;
+  // The plan's placeholders, as the test world answers them.
+  const asTestWorld = (value: unknown) =>
+    JSON.parse(
+      JSON.stringify(value).replaceAll(
+        "<zone id of example.org, looked up at deploy>",
+        LOOKED_UP_ZONE_IDS["example.org"],
+      ),
+    );
+
+  beforeAll(async () => {
+    program = await runProgram("production", stackConfig("production"));
+  });
+
+  it("lists exactly the resources the program registers", () => {
+    const flatten = (resources: Plan["resources"]): string[] =>
+      resources.flatMap((resource) => [
+        `${resource.type} ${resource.name}`,
+        ...flatten(resource.children),
+      ]);
+    const registered = program.record.resources
+      .filter((resource) => resource.type !== "pulumi:pulumi:Stack")
+      .map((resource) => `${resource.type} ${resource.name}`);
+    expect(flatten(json.resources).sort()).toEqual(registered.sort());
+  });
+
+  it("shows the chart values and arguments the program registers", async () => {
+    const [chart] = program.record.ofType("kubernetes:helm.sh/v4:Chart");
+    const { podAnnotations: _planned, ...plannedValues } = asTestWorld(json.chart?.values);
+    const { podAnnotations: _registered, ...registeredValues } = chart.inputs.values as Record<
+      string,
+      unknown
+    >;
+    expect(plannedValues).toEqual(registeredValues);
+    const args = await resolved(program.exports.externalDnsArgs as pulumi.Output<string[]>);
+    expect(asTestWorld(json.chart?.containerArgs)).toEqual(args);
+  });
+
+  it("shows the ownership records the program exports", () => {
+    expect(json.ownershipTxtRecords).toEqual(program.exports.ownershipTxtRecords);
+  });
+});
