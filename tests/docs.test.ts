@@ -20,6 +20,16 @@ describe("README", () => {
     expect(configTableKeys()).toEqual(OPTION_KEYS);
   });
 
+  it("starts a fresh machine with the offline plan, then the test command", () => {
+    const quickstart = readme.split("## Quickstart")[1];
+    const firstBlock = quickstart.split("```sh\n")[1].split("```")[0];
+    const commands = firstBlock
+      .split("\n")
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter(Boolean);
+    expect(commands).toEqual(["npm ci", "npm run plan -- production", "npm test"]);
+  });
+
   it("gives npm test as the test command, and .ci/run runs it", () => {
     expect(readme).toMatch(/^npm test\b/m);
     expect(readFileSync(join(PROJECT_ROOT, ".ci", "run"), "utf8")).toMatch(/^npm test\b/m);

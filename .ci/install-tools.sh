@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the tools the encryption tests (and `pulumi up`) need, when missing:
+# age from Debian's packages and sops, pinned, with `go install`.
+# Usable alone (bash .ci/install-tools.sh) or sourced by .ci/run.
+set -euo pipefail
+
+SOPS_VERSION=v3.13.3 # keep in step with SOPS_VERSION in components/sopsSecret.ts
+
+ensure_age() {
+  if command -v age >/dev/null && command -v age-keygen >/dev/null; then return; fi
+  echo "==> installing age from Debian's packages" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >&2
+}
+
+ensure_sops() {
+  local gobin
+  gobin="$(go env GOPATH)/bin"
+  export PATH="$gobin:$PATH"
+  if [ "$(sops --version --disable-version-check 2>/dev/null | head -n 1)" = "sops ${SOPS_VERSION#v}" ]; then return; fi
+  echo "==> installing sops $SOPS_VERSION with go install (into $gobin)" >&2
+  GOFLAGS=-mod=mod go install "github.com/getsops/sops/v3/cmd/sops@$SOPS_VERSION" >&2
+}
+
+ensure_age
+ensure_sops
