@@ -37,7 +37,7 @@ describe("README", () => {
 
   it("pins the same sops version as the component's install hint", async () => {
     const { SOPS_VERSION } = await import("../components/sopsSecret");
-    expect(readFileSync(join(PROJECT_ROOT, ".ci", "run"), "utf8")).toContain(
+    expect(readFileSync(join(PROJECT_ROOT, ".ci", "install-tools.sh"), "utf8")).toContain(
       `SOPS_VERSION=${SOPS_VERSION}`,
     );
     expect(readme).toContain(`sops@${SOPS_VERSION}`);
