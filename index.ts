@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ExternalDns } from "./components/externalDns";
-import { tokenName } from "./components/tokenPolicy";
+import { tokenSpec } from "./components/tokenLifecycle";
 import { ConfigError } from "./stacks/settings";
 import { loadStackSettings } from "./stacks/stackConfig";
 
@@ -23,7 +23,7 @@ function deploy(settings: Extract<typeof loaded, { kind: "enabled" }>["settings"
     : undefined;
   return new ExternalDns(
     "external-dns",
-    { settings, tokenName: tokenName(pulumi.getStack(), settings.txtOwnerId) },
+    { settings, token: tokenSpec(settings, pulumi.getStack(), new Date()) },
     { providers },
   );
 }
@@ -39,6 +39,8 @@ export const enabled = externalDns !== undefined;
 export const namespace = externalDns?.namespace;
 export const releaseName = externalDns?.releaseName;
 export const tokenId = externalDns?.tokenId;
+export const tokenExpiresOn = externalDns?.tokenExpiresOn;
+export const tokenNextRotation = externalDns?.tokenNextRotation;
 export const zoneIds = externalDns?.zoneIds;
 export const externalDnsArgs = externalDns?.externalDnsArgs;
 export const ownershipTxtRecords = externalDns?.ownershipTxtRecords;

@@ -16,11 +16,19 @@ export interface CloudflareDnsTokenArgs {
   zones: Zone[];
   /** Client IP ranges (CIDR) the token works from; empty: from anywhere. */
   allowedCidrs: string[];
+  /** RFC 3339 expiry; undefined: the token never expires. */
+  expiresOn?: string;
+  /** Account that owns the token (an account-owned token); undefined: the bootstrap token's user. */
+  accountId?: string;
 }
 
 /**
  * A Cloudflare API token that can edit DNS records and read zones on exactly
  * the given zones, minted by the provider's bootstrap token (`cloudflare:apiToken`).
+ *
+ * A new name or expiry (a rotation) replaces the token: the new one is created
+ * first, everything that uses its value is updated, and the old one is deleted
+ * at the end of the deployment, so external-dns never runs without a token.
  */
 export class CloudflareDnsToken extends pulumi.ComponentResource {
   /** Cloudflare's ID of the token (not its value). */
@@ -45,28 +53,35 @@ export class CloudflareDnsToken extends pulumi.ComponentResource {
     );
 
     const permissionGroupIds = pulumi.all(
-      TOKEN_PERMISSION_GROUPS.map((groupName) =>
-        cloudflare
-          .getApiTokenPermissionGroupsListOutput(
-            // Cloudflare's filter takes URL-encoded values.
-            { name: encodeURIComponent(groupName), scope: ZONE_PERMISSION_SCOPE },
-            invokeOpts,
-          )
-          .apply((list) => permissionGroupId(list.results, groupName)),
-      ),
+      TOKEN_PERMISSION_GROUPS.map((groupName) => {
+        // Cloudflare's filter takes URL-encoded values.
+        const filter = { name: encodeURIComponent(groupName), scope: ZONE_PERMISSION_SCOPE };
+        const groups = args.accountId
+          ? cloudflare.getAccountApiTokenPermissionGroupsListOutput(
+              { ...filter, accountId: args.accountId },
+              invokeOpts,
+            )
+          : cloudflare.getApiTokenPermissionGroupsListOutput(filter, invokeOpts);
+        return groups.apply((list) => permissionGroupId(list.results, groupName));
+      }),
     );
 
-    const token = new cloudflare.ApiToken(
-      name,
-      {
-        name: args.name,
-        policies: pulumi
-          .all([this.zoneIds, permissionGroupIds])
-          .apply(([zoneIds, groupIds]) => tokenPolicies(zoneIds, groupIds)),
-        condition: tokenCondition(args.allowedCidrs),
-      },
-      { parent: this },
-    );
+    const tokenArgs = {
+      name: args.name,
+      policies: pulumi
+        .all([this.zoneIds, permissionGroupIds])
+        .apply(([zoneIds, groupIds]) => tokenPolicies(zoneIds, groupIds)),
+      condition: tokenCondition(args.allowedCidrs),
+      expiresOn: args.expiresOn,
+    };
+    const tokenOpts: pulumi.CustomResourceOptions = {
+      parent: this,
+      replaceOnChanges: ["name", "expiresOn"],
+      deleteBeforeReplace: false,
+    };
+    const token = args.accountId
+      ? new cloudflare.AccountToken(name, { ...tokenArgs, accountId: args.accountId }, tokenOpts)
+      : new cloudflare.ApiToken(name, tokenArgs, tokenOpts);
 
     this.tokenId = token.id;
     this.value = pulumi.secret(token.value);

@@ -5,13 +5,14 @@ import { chartSource, chartValues, containerArgs, RELEASE_NAME } from "./chartVa
 import { CloudflareDnsToken } from "./cloudflareDnsToken";
 import { EncryptedSopsSecret } from "./encryptedSopsSecret";
 import { missingCrdHint, requiredGatewayCrds } from "./gatewayApi";
+import type { TokenSpec } from "./tokenLifecycle";
 import { type OwnershipRecord, ownershipRecords } from "./txtRecords";
 
 export interface ExternalDnsArgs {
   /** The stack's validated settings (see stacks/options.ts for each field). */
   settings: Settings;
-  /** Name of the Cloudflare token, e.g. from `tokenName(stack, owner)`. */
-  tokenName: string;
+  /** Name, expiry, rotation and owner of the Cloudflare token (see `tokenSpec`). */
+  token: TokenSpec;
 }
 
 /** Pod Security Standard labels for the namespace: the chart's defaults meet `restricted`. */
@@ -33,6 +34,10 @@ export class ExternalDns extends pulumi.ComponentResource {
   public readonly releaseName: string;
   /** Cloudflare ID of the minted token (never its value). */
   public readonly tokenId: pulumi.Output<string>;
+  /** When the token expires (RFC 3339); undefined: never. */
+  public readonly tokenExpiresOn: string | undefined;
+  /** When the next `pulumi up` mints a replacement token (RFC 3339); undefined: no rotation. */
+  public readonly tokenNextRotation: string | undefined;
   /** Cloudflare zone IDs the token is scoped to. */
   public readonly zoneIds: pulumi.Output<string[]>;
   /** The external-dns container arguments the chart renders. */
@@ -46,7 +51,13 @@ export class ExternalDns extends pulumi.ComponentResource {
 
     const token = new CloudflareDnsToken(
       `${name}-token`,
-      { name: args.tokenName, zones: settings.zones, allowedCidrs: settings.tokenAllowedCidrs },
+      {
+        name: args.token.name,
+        zones: settings.zones,
+        allowedCidrs: settings.tokenAllowedCidrs,
+        expiresOn: args.token.expiresOn,
+        accountId: args.token.accountId,
+      },
       { parent: this },
     );
 
@@ -95,6 +106,8 @@ export class ExternalDns extends pulumi.ComponentResource {
 
     this.namespace = namespace.metadata.name;
     this.tokenId = token.tokenId;
+    this.tokenExpiresOn = args.token.expiresOn;
+    this.tokenNextRotation = args.token.nextRotation;
     this.zoneIds = token.zoneIds;
     this.externalDnsArgs = values.apply(containerArgs);
     this.ownershipTxtRecords = ownershipRecords(settings.domainFilters, settings.txtPrefix);
@@ -102,6 +115,8 @@ export class ExternalDns extends pulumi.ComponentResource {
       namespace: this.namespace,
       releaseName: this.releaseName,
       tokenId: this.tokenId,
+      tokenExpiresOn: this.tokenExpiresOn,
+      tokenNextRotation: this.tokenNextRotation,
       zoneIds: this.zoneIds,
       externalDnsArgs: this.externalDnsArgs,
       ownershipTxtRecords: this.ownershipTxtRecords,

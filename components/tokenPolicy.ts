@@ -44,11 +44,6 @@ export function tokenCondition(
   return cidrs.length === 0 ? undefined : { requestIp: { ins: [...cidrs] } };
 }
 
-/** A token name that says which stack and which external-dns owner it belongs to. */
-export function tokenName(stack: string, txtOwnerId: string): string {
-  return `external-dns ${stack} (owner ${txtOwnerId})`;
-}
-
 interface PermissionGroup {
   id: string;
   name: string;

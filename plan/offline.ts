@@ -86,11 +86,12 @@ export async function installOfflineMocks(
             return { id: world.zoneId(name), name };
           }
           case "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList":
+          case "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList":
             return {
               results: world.permissionGroups(decodeURIComponent(String(args.inputs.name))),
             };
           default:
-            throw new Error(`no offline answer for invoke ${args.token}`);
+            throw rpcError(`no offline answer for invoke ${args.token}`);
         }
       },
     },
@@ -98,6 +99,11 @@ export async function installOfflineMocks(
     stack,
     false,
   );
+}
+
+/** Pulumi's mock monitor passes on an error's `details`, not its message. */
+function rpcError(message: string): Error {
+  return Object.assign(new Error(message), { details: message });
 }
 
 function newResourceState(
@@ -109,6 +115,7 @@ function newResourceState(
 ): { id: string; state: Record<string, unknown> } {
   switch (type) {
     case "cloudflare:index/apiToken:ApiToken":
+    case "cloudflare:index/accountToken:AccountToken":
       return {
         id: world.mintedToken.id,
         state: { ...inputs, value: world.mintedToken.value, status: "active" },
@@ -123,7 +130,7 @@ function newResourceState(
       return { id: stack, state: { ...inputs, outputs: world.stackOutputs(stack) } };
     }
     case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
-      if (id && !world.hasCrd(id)) throw new Error(`resource '${id}' does not exist`);
+      if (id && !world.hasCrd(id)) throw rpcError(`resource '${id}' does not exist`);
       return { id: id ?? name, state: { metadata: { name: id } } };
     default:
       return { id: `${name}-id`, state: inputs };

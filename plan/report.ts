@@ -40,6 +40,10 @@ export interface TokenScope {
   clientIps: string[];
   /** RFC 3339 expiry, or null when the token does not expire. */
   expiresOn: string | null;
+  /** RFC 3339 time from which `pulumi up` mints a replacement, or null without rotation. */
+  nextRotation: string | null;
+  /** Who owns the token: the bootstrap token's user, or an account. */
+  owner: { kind: "user" } | { kind: "account"; accountId: string };
 }
 
 export interface PlannedSopsSecret {
@@ -176,7 +180,10 @@ function resourceTree(constructed: ConstructedResource[]): PlannedResource[] {
 }
 
 function tokenScope(run: OfflineRun, zones: Zone[]): TokenScope {
-  const [token] = run.record.ofType("cloudflare:index/apiToken:ApiToken");
+  const [token] = [
+    ...run.record.ofType("cloudflare:index/apiToken:ApiToken"),
+    ...run.record.ofType("cloudflare:index/accountToken:AccountToken"),
+  ];
   const [policy] = token.inputs.policies as {
     permissionGroups: { id: string }[];
     resources: string;
@@ -190,6 +197,11 @@ function tokenScope(run: OfflineRun, zones: Zone[]): TokenScope {
     zones: zoneIds.map((id) => ({ name: names.get(id) ?? id, id })),
     clientIps: condition?.requestIp?.ins ?? [],
     expiresOn: typeof token.inputs.expiresOn === "string" ? token.inputs.expiresOn : null,
+    nextRotation: run.exports.tokenNextRotation ?? null,
+    owner:
+      typeof token.inputs.accountId === "string"
+        ? { kind: "account", accountId: token.inputs.accountId }
+        : { kind: "user" },
   };
 }
 

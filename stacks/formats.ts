@@ -131,3 +131,21 @@ export function isQuantity(value: string): boolean {
 export function isStackName(value: string): boolean {
   return /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/.test(value);
 }
+
+/** An RFC 3339 date-time with a time zone, e.g. `2027-06-30T00:00:00Z`. */
+export function isRfc3339(value: string): boolean {
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(
+      value,
+    );
+  if (!match) return false;
+  const [, year, month, day, hour, minute, second] = match.map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 61
+  );
+}

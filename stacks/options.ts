@@ -14,6 +14,7 @@ import {
   isDomainName,
   isPositiveGoDuration,
   isQuantity,
+  isRfc3339,
   isSemver,
   isStackName,
   isZoneId,
@@ -52,6 +53,12 @@ export type Source = (typeof SOURCES)[number];
 
 export const POLICIES = ["sync", "upsert-only", "create-only"] as const;
 export type Policy = (typeof POLICIES)[number];
+
+/** Longest fixed token expiry accepted: Cloudflare documents no maximum, and longer lives defeat the purpose. */
+export const MAX_TOKEN_EXPIRY_YEARS = 5;
+
+export const TOKEN_OWNERS = ["user", "account"] as const;
+export type TokenOwner = (typeof TOKEN_OWNERS)[number];
 
 export const DEFAULT_TXT_PREFIX = "externaldns-%{record_type}.";
 export const DEFAULT_CHART_REPOSITORY = "https://kubernetes-sigs.github.io/external-dns/";
@@ -337,6 +344,41 @@ export const options = {
     encoding: "json",
     pulumiType: "array",
     description: "Client IP ranges the token works from (the cluster's egress IPs); empty: any.",
+  }),
+  tokenRotationDays: option({
+    schema: z
+      .number({ error: "must be a whole number of days from 1 to 365" })
+      .int("must be a whole number of days from 1 to 365")
+      .min(1, "must be a whole number of days from 1 to 365")
+      .max(365, "must be a whole number of days from 1 to 365")
+      .optional(),
+    encoding: "json",
+    description:
+      "Mint a new token every this many days (no gap: the new one is rolled out before the old one is deleted); the token expires a margin after its rotation.",
+  }),
+  tokenExpiresOn: option({
+    schema: text
+      .refine(isRfc3339, "must be an RFC 3339 time such as 2027-06-30T00:00:00Z")
+      .optional(),
+    encoding: "string",
+    description:
+      "A fixed expiry for the token, for those who rotate by hand; excludes tokenRotationDays.",
+  }),
+  tokenOwner: option({
+    schema: z
+      .enum(TOKEN_OWNERS, { error: `must be one of: ${TOKEN_OWNERS.join(", ")}` })
+      .default("user"),
+    encoding: "string",
+    pulumiType: "string",
+    description:
+      "user: the token belongs to the bootstrap token's user; account: an account-owned token, which survives people leaving.",
+  }),
+  accountId: option({
+    schema: text
+      .refine(isZoneId, "must be a Cloudflare account ID: 32 lowercase hex characters")
+      .optional(),
+    encoding: "string",
+    description: "Cloudflare account that owns the token; required with tokenOwner account.",
   }),
   clusterStack: option({
     schema: text

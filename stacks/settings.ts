@@ -7,12 +7,14 @@ import type { z } from "zod";
 import { isDomainName, isWithinDomain } from "./formats";
 import {
   DEFAULT_RESOURCES,
+  MAX_TOKEN_EXPIRY_YEARS,
   OPTION_KEYS,
   type OptionKey,
   type OptionValues,
   options,
   type Policy,
   type Source,
+  type TokenOwner,
 } from "./options";
 
 /** The config namespace of this project (`name` in Pulumi.yaml). */
@@ -50,6 +52,10 @@ export interface Settings {
   sopsAgeRecipients: string[];
   sopsSecretFile?: string;
   tokenAllowedCidrs: string[];
+  tokenRotationDays?: number;
+  tokenExpiresOn?: string;
+  tokenOwner: TokenOwner;
+  accountId?: string;
   clusterStack?: string;
   resources: ContainerResources;
 }
@@ -84,7 +90,7 @@ export class ConfigError extends Error {
  * Validates the raw config values of the `external-dns:` namespace (keys without
  * the namespace prefix, values as Pulumi delivers them: strings, JSON for structures).
  */
-export function loadSettings(raw: Record<string, string>): LoadedConfig {
+export function loadSettings(raw: Record<string, string>, now: Date = new Date()): LoadedConfig {
   const errors = Object.keys(raw)
     .filter((key) => !(OPTION_KEYS as string[]).includes(key))
     .map((key) => `${qualified(key)}: unknown key; known keys: ${OPTION_KEYS.join(", ")}`);
@@ -109,7 +115,7 @@ export function loadSettings(raw: Record<string, string>): LoadedConfig {
 
   // Zone names still inform the cross checks when another part of `zones` is invalid.
   values.zones ??= validZoneNames(raw.zones)?.map((name) => ({ name }));
-  errors.push(...crossCheckErrors(values));
+  errors.push(...crossCheckErrors(values), ...tokenLifecycleErrors(values, raw, now));
   const warnings = crossCheckWarnings(values);
   if (errors.length > 0) return { kind: "invalid", errors, warnings };
   return { kind: "enabled", settings: toSettings(values as OptionValues), warnings };
@@ -157,6 +163,38 @@ function qualified(key: string): string {
   return `${CONFIG_NAMESPACE}:${key}`;
 }
 
+function tokenLifecycleErrors(
+  values: Partial<OptionValues>,
+  raw: Record<string, string>,
+  now: Date,
+): string[] {
+  const errors: string[] = [];
+  const { tokenExpiresOn, tokenRotationDays, tokenOwner } = values;
+  if (tokenExpiresOn !== undefined && tokenRotationDays !== undefined) {
+    errors.push(
+      `${qualified("tokenExpiresOn")}: cannot be combined with ${qualified("tokenRotationDays")} (rotation sets the expiry); given ${show(tokenExpiresOn)}; allowed: one of the two`,
+    );
+  }
+  if (tokenExpiresOn !== undefined) {
+    const expiry = Date.parse(tokenExpiresOn);
+    const latest = new Date(now);
+    latest.setUTCFullYear(latest.getUTCFullYear() + MAX_TOKEN_EXPIRY_YEARS);
+    if (expiry <= now.getTime()) {
+      errors.push(
+        `${qualified("tokenExpiresOn")}: lies in the past; given ${show(tokenExpiresOn)}; allowed: a time after ${now.toISOString()}`,
+      );
+    } else if (expiry > latest.getTime()) {
+      errors.push(
+        `${qualified("tokenExpiresOn")}: lies more than ${MAX_TOKEN_EXPIRY_YEARS} years ahead; given ${show(tokenExpiresOn)}; allowed: up to ${latest.toISOString()}`,
+      );
+    }
+  }
+  if (tokenOwner === "account" && raw.accountId === undefined) {
+    errors.push(`${qualified("accountId")}: required when ${qualified("tokenOwner")} is "account"`);
+  }
+  return errors;
+}
+
 /** The valid zone names in a raw `zones` value that failed validation as a whole. */
 function validZoneNames(rawZones: string | undefined): string[] | undefined {
   const decoded = rawZones === undefined ? undefined : decode(rawZones, "json");
@@ -197,6 +235,11 @@ function crossCheckWarnings(values: Partial<OptionValues>): string[] {
       `${qualified("txtPrefix")}: ${show(prefix)} lacks %{record_type} or a trailing dot while apex records can be managed; ` +
         `external-dns would write the apex ownership record outside the zone and silently never manage the apex. ` +
         `Use e.g. "externaldns-%{record_type}."`,
+    );
+  }
+  if (values.tokenOwner === "user" && values.accountId !== undefined) {
+    warnings.push(
+      `${qualified("accountId")}: is ignored while ${qualified("tokenOwner")} is "user" (the token belongs to the bootstrap token's user)`,
     );
   }
   for (const [index, excluded] of (values.excludeDomains ?? []).entries()) {

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import type * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
+import { tokenSpec } from "../components/tokenLifecycle";
 import type { Plan } from "../plan/report";
 import { PROJECT_ROOT, stackConfig } from "../plan/stackFile";
 import { LOOKED_UP_ZONE_IDS, resolved } from "./support/mocks";
@@ -47,7 +48,7 @@ describe("plan for the production stack (human)", () => {
       [
         "  + vanixiets:dns:ExternalDns external-dns",
         "    + vanixiets:dns:CloudflareDnsToken external-dns-token",
-        "      + cloudflare:index/apiToken:ApiToken external-dns-token",
+        "      + cloudflare:index/accountToken:AccountToken external-dns-token",
         "    + kubernetes:core/v1:Namespace external-dns-namespace",
         "    + vanixiets:dns:EncryptedSopsSecret external-dns-cloudflare",
         "      + command:local:Command external-dns-cloudflare-sops-encrypt",
@@ -60,15 +61,28 @@ describe("plan for the production stack (human)", () => {
     expect(human.stdout).toContain("    + kubernetes:helm.sh/v4:Chart external-dns-chart");
   });
 
-  it("states the token's scope in plain words, with a named placeholder for the looked-up zone", () => {
+  it("states the token's scope, owner, expiry and next rotation in plain words", () => {
+    // The plan runs with the real clock: the dates are today's rotation period.
+    const token = tokenSpec(
+      {
+        txtOwnerId: "hetzner-production",
+        tokenRotationDays: 90,
+        tokenOwner: "account",
+        accountId: "9a7806061c88ada191ed06f989cc3dac",
+      },
+      "production",
+      new Date(),
+    );
     expect(human.stdout).toContain(
       [
         "Cloudflare token:",
-        "  name: external-dns production (owner hetzner-production)",
+        `  name: ${token.name}`,
         "  may: DNS Write + Zone Read, and nothing else",
         "  on zones: example.com (023e105f4ecef8ad9ca31a8372d0c353), example.org (<zone id of example.org, looked up at deploy>)",
         "  from client IPs: 203.0.113.10/32, 2001:db8:10::/48",
-        "  expires: never",
+        "  owned by: account 9a7806061c88ada191ed06f989cc3dac",
+        `  expires: ${token.expiresOn}`,
+        `  next rotation: due from ${token.nextRotation} (the first pulumi up after it mints a new token)`,
       ].join("\n"),
     );
   });

@@ -2,10 +2,11 @@
  * The whole program, loaded from index.ts with Pulumi.production.yaml's config.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
 import { encryptedSecretChecksum } from "../components/sopsSecret";
+import { tokenSpec } from "../components/tokenLifecycle";
 import { stackConfig } from "../plan/stackFile";
 import { plaintextOccurrences } from "./support/leaks";
 import {
@@ -23,9 +24,25 @@ const ORG_ZONE_ID = LOOKED_UP_ZONE_IDS["example.org"];
 
 let run: ProgramRun;
 
+/** The program reads the clock for the token's rotation period: pin it. */
+const NOW = new Date("2026-11-25T12:00:00Z");
+const ACCOUNT_ID = "9a7806061c88ada191ed06f989cc3dac";
+const expectedToken = tokenSpec(
+  {
+    txtOwnerId: "hetzner-production",
+    tokenRotationDays: 90,
+    tokenOwner: "account",
+    accountId: ACCOUNT_ID,
+  },
+  "production",
+  NOW,
+);
+
 beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ["Date"], now: NOW });
   run = await runProgram("production", stackConfig("production"));
 });
+afterAll(() => vi.useRealTimers());
 
 function one(type: string) {
   const found = run.record.ofType(type);
@@ -38,7 +55,7 @@ describe("production stack", () => {
     const types = run.record.resources.map((resource) => resource.type).sort();
     expect(types).toEqual(
       [
-        "cloudflare:index/apiToken:ApiToken",
+        "cloudflare:index/accountToken:AccountToken",
         "command:local:Command",
         "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
         "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
@@ -63,8 +80,8 @@ describe("production stack", () => {
   });
 
   it("mints a token scoped to exactly the configured zones, from the cluster's egress IPs", () => {
-    const token = one("cloudflare:index/apiToken:ApiToken").inputs;
-    expect(token.name).toBe("external-dns production (owner hetzner-production)");
+    const token = one("cloudflare:index/accountToken:AccountToken").inputs;
+    expect(token.accountId).toBe(ACCOUNT_ID);
     expect(token.condition).toEqual({
       requestIp: { ins: ["203.0.113.10/32", "2001:db8:10::/48"] },
     });
@@ -82,6 +99,40 @@ describe("production stack", () => {
     expect(policy.permissionGroups).toEqual([
       { id: "4755a26eedb94da69e1066d98aa820be" },
       { id: "c8fed203ed3043cba015a93ad1616f1f" },
+    ]);
+  });
+
+  it("carries the rotation period in its name and expires two weeks after the next rotation", () => {
+    const token = one("cloudflare:index/accountToken:AccountToken").inputs;
+    expect(expectedToken.name).toBe(
+      "external-dns production (owner hetzner-production, rotated 2026-10-25)",
+    );
+    expect(token.name).toBe(expectedToken.name);
+    expect(token.expiresOn).toBe("2027-02-06T00:00:00Z");
+    expect(expectedToken.nextRotation).toBe("2027-01-23T00:00:00Z");
+  });
+
+  it("replaces the token on rotation by creating the new one before deleting the old one", () => {
+    const token = run.constructed.find(
+      (resource) => resource.type === "cloudflare:index/accountToken:AccountToken",
+    );
+    expect(token?.opts.replaceOnChanges).toEqual(["name", "expiresOn"]);
+    expect((token?.opts as pulumi.CustomResourceOptions | undefined)?.deleteBeforeReplace).toBe(
+      false,
+    );
+  });
+
+  it("resolves the permission groups in the account's scope", () => {
+    const lookups = run.record.invokes.filter((invoke) =>
+      invoke.token.includes("PermissionGroupsList"),
+    );
+    expect(lookups.map((invoke) => invoke.token)).toEqual([
+      "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList",
+      "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList",
+    ]);
+    expect(lookups.map((invoke) => invoke.args)).toEqual([
+      { accountId: ACCOUNT_ID, name: "DNS%20Write", scope: "com.cloudflare.api.account.zone" },
+      { accountId: ACCOUNT_ID, name: "Zone%20Read", scope: "com.cloudflare.api.account.zone" },
     ]);
   });
 
@@ -209,6 +260,8 @@ describe("production stack", () => {
     expect(exports.releaseName).toBe("external-dns");
     expect(await resolved(exports.namespace as pulumi.Output<string>)).toBe("external-dns");
     expect(await resolved(exports.tokenId as pulumi.Output<string>)).toBe(TOKEN_ID);
+    expect(exports.tokenExpiresOn).toBe("2027-02-06T00:00:00Z");
+    expect(exports.tokenNextRotation).toBe("2027-01-23T00:00:00Z");
     expect(await resolved(exports.zoneIds as pulumi.Output<string[]>)).toEqual([
       PRODUCTION_ZONE_ID,
       ORG_ZONE_ID,

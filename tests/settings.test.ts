@@ -77,6 +77,7 @@ describe("loadSettings: defaults", () => {
       namespace: "external-dns",
       sopsAgeRecipients: [AGE_KEY],
       tokenAllowedCidrs: [],
+      tokenOwner: "user",
       resources: {
         requests: { cpu: "50m", memory: "64Mi" },
         limits: { cpu: "100m", memory: "128Mi" },

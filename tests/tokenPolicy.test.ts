@@ -6,7 +6,6 @@ import {
   permissionGroupId,
   TOKEN_PERMISSION_GROUPS,
   tokenCondition,
-  tokenName,
   tokenPolicies,
   ZONE_PERMISSION_SCOPE,
   zoneResourceKey,
@@ -98,19 +97,6 @@ describe("tokenCondition", () => {
     const condition = tokenCondition(cidrs);
     expect(condition).toEqual({ requestIp: { ins: ["203.0.113.7/32", "2001:db8::/48"] } });
     expect(condition?.requestIp).not.toHaveProperty("notIns");
-  });
-});
-
-describe("tokenName", () => {
-  it("names the stack and the owner", () => {
-    const name = tokenName("production", "prod-cluster-1");
-    expect(name).toContain("production");
-    expect(name).toContain("prod-cluster-1");
-  });
-
-  it("differs between stacks and between owners", () => {
-    expect(tokenName("staging", "a")).not.toBe(tokenName("production", "a"));
-    expect(tokenName("production", "a")).not.toBe(tokenName("production", "b"));
   });
 });
 
