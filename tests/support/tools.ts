@@ -12,6 +12,7 @@ import { SOPS_INSTALL_HINT, type SopsInvocation } from "../../components/sopsSec
 const INSTALL_HINTS: Record<string, string> = {
   sops: SOPS_INSTALL_HINT,
   "age-keygen": "apt-get install age",
+  dnsmasq: "apt-get install dnsmasq-base",
 };
 
 /** Each missing tool with its install command; undefined when all are on PATH. */

@@ -1,0 +1,295 @@
+/**
+ * The verify checks, fed with recorded API responses: each check's pass, warn
+ * and fail, and its hint.
+ */
+import type * as k8s from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { ownershipTxtName } from "../components/txtRecords";
+import { stackConfig } from "../plan/stackFile";
+import { loadSettings, projectKeys } from "../stacks/settings";
+import {
+  type CheckResult,
+  deploymentChecks,
+  type Expectations,
+  exitCode,
+  gatewayApiChecks,
+  hostOfOwnershipRecord,
+  logChecks,
+  orphanChecks,
+  ownerOf,
+  secretChainChecks,
+  tokenChecks,
+} from "../verify/checks";
+import {
+  declaredHostnames,
+  deploymentObservation,
+  secretKeys,
+  sopsSecretMessage,
+} from "../verify/cluster";
+import { expectations } from "../verify/run";
+import { fixture, fixtureText, RECORDED_SECRET_TOKEN } from "./support/verifyFixtures";
+
+const loaded = loadSettings(projectKeys(stackConfig("production")));
+if (loaded.kind !== "enabled") throw new Error("production config does not load");
+const recordedArgs =
+  fixture<k8s.V1Deployment>("deployment.json").spec?.template.spec?.containers[0].args ?? [];
+/** As the program renders them: the looked-up zone is a placeholder. */
+const expectedArgs = recordedArgs.map((arg) =>
+  arg === "--zone-id-filter=5e1c1a1f43e04c1d8b2ea1a6f3b3c4d5"
+    ? "--zone-id-filter=<zone id of example.org, looked up at deploy>"
+    : arg,
+);
+const expected: Expectations = expectations(loaded.settings, expectedArgs);
+
+const statuses = (results: CheckResult[]) =>
+  results.map((result) => `${result.status} ${result.check}`);
+const deployment = fixture<k8s.V1Deployment>("deployment.json");
+const pods = fixture<k8s.V1PodList>("pods.json").items;
+
+describe("deployment checks", () => {
+  it("pass for the recorded healthy deployment, placeholders matching real zone IDs", () => {
+    const results = deploymentChecks(deploymentObservation(true, deployment, pods), expected);
+    expect(statuses(results)).toEqual([
+      "pass namespace",
+      "pass deployment available",
+      "pass pods ready",
+      "pass restarts",
+      "pass arguments",
+    ]);
+  });
+
+  it("fail when the namespace is missing, with nothing else checked", () => {
+    const results = deploymentChecks(deploymentObservation(false, undefined, []), expected);
+    expect(results).toEqual([
+      expect.objectContaining({
+        status: "fail",
+        check: "namespace",
+        hint: expect.stringContaining("pulumi up"),
+      }),
+    ]);
+  });
+
+  it("fail on unavailable replicas and unready pods, warn on many restarts", () => {
+    const down = { ...deployment, status: { ...deployment.status, availableReplicas: 0 } };
+    const crashing = pods.map((pod) => ({
+      ...pod,
+      status: {
+        ...pod.status,
+        conditions: [{ type: "Ready", status: "False" }],
+        containerStatuses: [{ ...pod.status?.containerStatuses?.[0], restartCount: 7 }],
+      },
+    })) as k8s.V1Pod[];
+    expect(
+      statuses(deploymentChecks(deploymentObservation(true, down, crashing), expected)),
+    ).toEqual([
+      "pass namespace",
+      "fail deployment available",
+      "fail pods ready",
+      "warn restarts",
+      "pass arguments",
+    ]);
+  });
+
+  it("fail on arguments that differ from the config, calling out a dry run", () => {
+    const drifted = structuredClone(deployment);
+    const container = drifted.spec?.template.spec?.containers[0];
+    if (!container?.args) throw new Error("fixture has no args");
+    container.args = [
+      ...container.args.filter((arg) => arg !== "--policy=sync"),
+      "--policy=upsert-only",
+      "--dry-run",
+    ];
+    const [argumentsCheck] = deploymentChecks(
+      deploymentObservation(true, drifted, pods),
+      expected,
+    ).slice(-1);
+    expect(argumentsCheck.status).toBe("fail");
+    expect(argumentsCheck.detail).toBe(
+      "missing --policy=sync; unexpected --policy=upsert-only --dry-run",
+    );
+    expect(argumentsCheck.hint).toContain("--dry-run is on although external-dns:dryRun is not");
+  });
+
+  it("do not accept just any value for a zone placeholder", () => {
+    const wrong = structuredClone(deployment);
+    const container = wrong.spec?.template.spec?.containers[0];
+    if (!container?.args) throw new Error("fixture has no args");
+    container.args = container.args.map((arg) =>
+      arg.startsWith("--zone-id-filter=5e1c") ? "--zone-id-filter=example.org" : arg,
+    );
+    expect(
+      deploymentChecks(deploymentObservation(true, wrong, pods), expected).at(-1)?.status,
+    ).toBe("fail");
+  });
+});
+
+describe("secret chain checks", () => {
+  const secret = fixture<k8s.V1Secret>("secret.json");
+
+  it("pass for a Healthy SopsSecret and a Secret with CF_API_TOKEN, reading only key names", () => {
+    expect(secretKeys(secret)).toEqual(["CF_API_TOKEN"]);
+    const results = secretChainChecks({
+      sopsSecretMessage: sopsSecretMessage(fixture("sopssecret.json")),
+      secretKeys: secretKeys(secret),
+    });
+    expect(statuses(results)).toEqual(["pass SopsSecret", "pass Secret"]);
+    expect(JSON.stringify(results)).not.toContain(RECORDED_SECRET_TOKEN);
+  });
+
+  it("fail with the operator's message and the usual causes", () => {
+    const [sopsSecret] = secretChainChecks({
+      sopsSecretMessage: "Decryption error",
+      secretKeys: undefined,
+    });
+    expect(sopsSecret).toMatchObject({ status: "fail", detail: "operator says: Decryption error" });
+    expect(sopsSecret.hint).toContain("age key is not among external-dns:sopsAgeRecipients");
+  });
+
+  it("fail when the operator has not processed it, or it is missing", () => {
+    expect(
+      secretChainChecks({ sopsSecretMessage: null, secretKeys: ["CF_API_TOKEN"] })[0].hint,
+    ).toContain("is sops-secrets-operator running?");
+    expect(secretChainChecks({ secretKeys: undefined })[0].detail).toBe(
+      "SopsSecret external-dns-cloudflare not found",
+    );
+    expect(
+      secretChainChecks({ sopsSecretMessage: "Healthy", secretKeys: ["token"] })[1],
+    ).toMatchObject({
+      status: "fail",
+      detail: "Secret cloudflare-api-token lacks key CF_API_TOKEN (keys: token)",
+    });
+  });
+});
+
+describe("token checks", () => {
+  const now = new Date("2026-11-25T12:00:00Z");
+  const active = fixture<{ result: { status: string; expires_on: string } }>(
+    "cloudflare-verify-active.json",
+  ).result;
+
+  it("warn when the active token expires within 14 days", () => {
+    expect(
+      statuses(
+        tokenChecks({ kind: "verified", status: active.status, expiresOn: active.expires_on }, now),
+      ),
+    ).toEqual(["pass token active", "warn token expiry"]);
+  });
+
+  it("pass when it expires later", () => {
+    expect(
+      statuses(
+        tokenChecks({ kind: "verified", status: "active", expiresOn: "2027-02-06T00:00:00Z" }, now),
+      ),
+    ).toEqual(["pass token active", "pass token expiry"]);
+  });
+
+  it("fail on 401/403 with the permission hint", () => {
+    const [result] = tokenChecks({ kind: "rejected", httpStatus: 401 }, now);
+    expect(result).toMatchObject({ status: "fail", detail: "Cloudflare answered 401" });
+    expect(result.hint).toContain("Zone:DNS:Edit and Zone:Zone:Read");
+  });
+
+  it("warn when no token was given", () => {
+    expect(tokenChecks({ kind: "unavailable", reason: "no token given" }, now)[0].status).toBe(
+      "warn",
+    );
+  });
+});
+
+describe("gateway api checks", () => {
+  it("check each CRD the gateway sources need", () => {
+    expect(statuses(gatewayApiChecks(["gateways.gateway.networking.k8s.io"], expected))).toEqual([
+      "pass gateways.gateway.networking.k8s.io",
+      "fail httproutes.gateway.networking.k8s.io",
+    ]);
+  });
+});
+
+describe("declared hostnames", () => {
+  it("come from hostname annotations, ingress rules and route hostnames", () => {
+    const declared = declaredHostnames(
+      fixture<k8s.V1ServiceList>("services.json").items,
+      fixture<k8s.V1IngressList>("ingresses.json").items,
+      fixture<{ items: [] }>("httproutes.json").items,
+    );
+    expect(declared).toEqual([
+      { hostname: "api.example.com", source: "service/shop/api" },
+      { hostname: "shop.example.com", source: "ingress/shop/shop" },
+      { hostname: "www.example.org", source: "ingress/shop/shop" },
+      { hostname: "admin.internal.example.com", source: "ingress/shop/shop" },
+      { hostname: "blog.example.com", source: "ingress/blog/blog" },
+      { hostname: "blog.example.net", source: "ingress/blog/elsewhere" },
+      { hostname: "docs.example.org", source: "httproute/docs/docs" },
+    ]);
+  });
+});
+
+describe("orphan checks", () => {
+  const records = fixture<{ result: { name: string; content: string }[] }>(
+    "cloudflare-txt-records.json",
+  ).result;
+  const declared = [{ hostname: "shop.example.com", source: "ingress/shop/shop" }];
+
+  it("report this owner's records whose source is gone, under sync", () => {
+    const [result] = orphanChecks(records, declared, expected);
+    expect(result).toMatchObject({
+      status: "warn",
+      detail: "records without a source: legacy.example.com, old.example.com",
+    });
+  });
+
+  it("say nothing under upsert-only, and warn when the records could not be listed", () => {
+    expect(orphanChecks(records, declared, { ...expected, policy: "upsert-only" })).toEqual([]);
+    expect(orphanChecks(undefined, declared, expected)[0].status).toBe("warn");
+  });
+
+  it("read owners and hosts back from ownership records", () => {
+    expect(ownerOf(["heritage=external-dns,external-dns/owner=prod,external-dns/resource=x"])).toBe(
+      "prod",
+    );
+    expect(ownerOf(["v=DMARC1; p=none"])).toBeUndefined();
+    for (const prefix of ["externaldns-%{record_type}.", "txt-", "%{record_type}-", ""]) {
+      for (const type of ["A", "AAAA", "CNAME"]) {
+        expect(
+          hostOfOwnershipRecord(ownershipTxtName("app.example.com", type, prefix), prefix),
+        ).toBe("app.example.com");
+      }
+    }
+  });
+});
+
+describe("log checks", () => {
+  const lines = fixtureText("external-dns.log").trim().split("\n");
+
+  it("map rate limiting, filter skips and errors to hints", () => {
+    const results = logChecks(lines);
+    expect(statuses(results)).toEqual([
+      "warn 429 rate limited",
+      "warn skipped by filters",
+      "warn errors",
+    ]);
+    expect(results[0].hint).toContain("raise external-dns:interval or external-dns:recordsPerPage");
+  });
+
+  it("fail on 401 and 403", () => {
+    const results = logChecks([
+      'level=error msg="Error from Cloudflare: 403 Forbidden: Authentication error"',
+    ]);
+    expect(results[0]).toMatchObject({ status: "fail", check: "403 forbidden" });
+    expect(logChecks(['level=error msg="401 Unauthorized"'])[0]).toMatchObject({
+      status: "fail",
+      check: "401 unauthorized",
+    });
+  });
+
+  it("pass on a quiet log", () => {
+    expect(statuses(logChecks(lines.slice(0, 3)))).toEqual(["pass recent log"]);
+  });
+});
+
+describe("exit code", () => {
+  it("is 1 on any failure, 0 otherwise", () => {
+    expect(exitCode([{ area: "logs", check: "x", status: "warn", detail: "" }])).toBe(0);
+    expect(exitCode([{ area: "logs", check: "x", status: "fail", detail: "" }])).toBe(1);
+  });
+});

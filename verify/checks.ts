@@ -1,0 +1,507 @@
+/**
+ * The checks of `npm run verify`, as pure functions from what was observed
+ * (in the cluster, at Cloudflare, in DNS) and what the stack expects, to
+ * pass / warn / fail results with a one-line hint.
+ */
+import { RE2JS } from "re2js";
+import { TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
+import { MANAGED_RECORD_TYPES, ownershipTxtName } from "../components/txtRecords";
+import { isWithinDomain } from "../stacks/formats";
+
+export type Status = "pass" | "warn" | "fail";
+
+export interface CheckResult {
+  area: "deployment" | "secret chain" | "token" | "gateway api" | "records" | "logs";
+  check: string;
+  status: Status;
+  detail: string;
+  hint?: string;
+}
+
+/** What the stack config says the deployment should look like. */
+export interface Expectations {
+  namespace: string;
+  /** Container arguments as the program renders them; `<...>` placeholders match any zone ID. */
+  containerArgs: string[];
+  dryRun: boolean;
+  policy: string;
+  txtOwnerId: string;
+  txtPrefix: string;
+  domainFilters: string[];
+  excludeDomains: string[];
+  regexDomainFilter?: string;
+  regexDomainExclusion?: string;
+  requiredCrds: string[];
+}
+
+/** Restarts above this many make the restart check warn. */
+export const MAX_QUIET_RESTARTS = 3;
+/** A token expiring within this many days makes the token check warn. */
+export const TOKEN_EXPIRY_WARNING_DAYS = 14;
+
+export interface DeploymentObservation {
+  namespaceExists: boolean;
+  deployment?: { replicas: number; availableReplicas: number; args: string[] };
+  pods: { name: string; ready: boolean; restarts: number }[];
+}
+
+export function deploymentChecks(
+  observed: DeploymentObservation,
+  expected: Expectations,
+): CheckResult[] {
+  const area = "deployment";
+  const results: CheckResult[] = [];
+  if (!observed.namespaceExists) {
+    return [
+      {
+        area,
+        check: "namespace",
+        status: "fail",
+        detail: `namespace ${expected.namespace} not found`,
+        hint: "run pulumi up for this stack, or check external-dns:namespace and the kubeconfig context",
+      },
+    ];
+  }
+  results.push({
+    area,
+    check: "namespace",
+    status: "pass",
+    detail: `namespace ${expected.namespace} exists`,
+  });
+  const { deployment } = observed;
+  if (!deployment) {
+    results.push({
+      area,
+      check: "deployment",
+      status: "fail",
+      detail: "Deployment external-dns not found",
+      hint: "run pulumi up; if it failed, its output names the failing resource",
+    });
+    return results;
+  }
+  const available = deployment.availableReplicas >= Math.max(1, deployment.replicas);
+  results.push({
+    area,
+    check: "deployment available",
+    status: available ? "pass" : "fail",
+    detail: `${deployment.availableReplicas}/${deployment.replicas} replicas available`,
+    hint: available
+      ? undefined
+      : `kubectl -n ${expected.namespace} describe deployment external-dns`,
+  });
+  const unready = observed.pods.filter((pod) => !pod.ready);
+  results.push({
+    area,
+    check: "pods ready",
+    status: observed.pods.length > 0 && unready.length === 0 ? "pass" : "fail",
+    detail:
+      observed.pods.length === 0
+        ? "no external-dns pods"
+        : `${observed.pods.length - unready.length}/${observed.pods.length} ready${unready.length ? ` (not ready: ${unready.map((pod) => pod.name).join(", ")})` : ""}`,
+    hint:
+      unready.length || observed.pods.length === 0
+        ? "check the pod events and the logs below"
+        : undefined,
+  });
+  const restarts = observed.pods.reduce((sum, pod) => sum + pod.restarts, 0);
+  results.push({
+    area,
+    check: "restarts",
+    status: restarts > MAX_QUIET_RESTARTS ? "warn" : "pass",
+    detail: `${restarts} restart(s)`,
+    hint:
+      restarts > MAX_QUIET_RESTARTS
+        ? "the logs below usually say why (401/403 from Cloudflare, crash loops)"
+        : undefined,
+  });
+  results.push(argumentCheck(deployment.args, expected));
+  return results;
+}
+
+function argumentCheck(actual: string[], expected: Expectations): CheckResult {
+  const matches = (want: string, have: string) =>
+    want.includes("<")
+      ? new RegExp(`^${escapeRegExp(want).replace(/<[^>]*>/g, "[0-9a-f]{32}")}$`).test(have)
+      : want === have;
+  const missing = expected.containerArgs.filter(
+    (want) => !actual.some((have) => matches(want, have)),
+  );
+  const unexpected = actual.filter(
+    (have) => !expected.containerArgs.some((want) => matches(want, have)),
+  );
+  const dryRunOn = actual.includes("--dry-run") && !expected.dryRun;
+  if (missing.length === 0 && unexpected.length === 0) {
+    return {
+      area: "deployment",
+      check: "arguments",
+      status: "pass",
+      detail: "container arguments match the stack config",
+    };
+  }
+  return {
+    area: "deployment",
+    check: "arguments",
+    status: "fail",
+    detail: [
+      missing.length ? `missing ${missing.join(" ")}` : "",
+      unexpected.length ? `unexpected ${unexpected.join(" ")}` : "",
+    ]
+      .filter(Boolean)
+      .join("; "),
+    hint: dryRunOn
+      ? "--dry-run is on although external-dns:dryRun is not: external-dns changes nothing"
+      : "the deployment differs from the stack config: run pulumi up (or pulumi refresh if someone edited it)",
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+export interface SecretChainObservation {
+  /** The SopsSecret's status.message; null: it exists without a status; undefined: it does not exist. */
+  sopsSecretMessage?: string | null;
+  /** The keys of the Secret (never its values); undefined: it does not exist. */
+  secretKeys?: string[];
+}
+
+export function secretChainChecks(observed: SecretChainObservation): CheckResult[] {
+  const area = "secret chain";
+  const message = observed.sopsSecretMessage;
+  const sopsSecret: CheckResult =
+    message === "Healthy"
+      ? {
+          area,
+          check: "SopsSecret",
+          status: "pass",
+          detail: "sops-secrets-operator reports Healthy",
+        }
+      : message === undefined
+        ? {
+            area,
+            check: "SopsSecret",
+            status: "fail",
+            detail: "SopsSecret external-dns-cloudflare not found",
+            hint: "run pulumi up; is the sops-secrets-operator CRD installed?",
+          }
+        : {
+            area,
+            check: "SopsSecret",
+            status: "fail",
+            detail: message === null ? "no status yet" : `operator says: ${message}`,
+            hint:
+              message === null
+                ? "the operator has not processed it yet: is sops-secrets-operator running?"
+                : "usual causes: the operator's age key is not among external-dns:sopsAgeRecipients, or the manifest was edited by hand",
+          };
+  const keys = observed.secretKeys;
+  const secret: CheckResult =
+    keys === undefined
+      ? {
+          area,
+          check: "Secret",
+          status: "fail",
+          detail: `Secret ${TOKEN_SECRET_NAME} not found`,
+          hint: "the operator creates it from the SopsSecret: fix the SopsSecret first",
+        }
+      : keys.includes(TOKEN_SECRET_KEY)
+        ? {
+            area,
+            check: "Secret",
+            status: "pass",
+            detail: `Secret ${TOKEN_SECRET_NAME} has key ${TOKEN_SECRET_KEY}`,
+          }
+        : {
+            area,
+            check: "Secret",
+            status: "fail",
+            detail: `Secret ${TOKEN_SECRET_NAME} lacks key ${TOKEN_SECRET_KEY} (keys: ${keys.join(", ") || "none"})`,
+            hint: "another tool manages a Secret of that name, or the SopsSecret template was edited",
+          };
+  return [sopsSecret, secret];
+}
+
+/** Cloudflare's token verify answer, or why there is none. */
+export type TokenObservation =
+  | { kind: "verified"; status: string; expiresOn?: string }
+  | { kind: "rejected"; httpStatus: number }
+  | { kind: "unavailable"; reason: string };
+
+export function tokenChecks(observed: TokenObservation, now: Date): CheckResult[] {
+  const area = "token";
+  if (observed.kind === "unavailable") {
+    return [
+      {
+        area,
+        check: "token active",
+        status: "warn",
+        detail: `not checked: ${observed.reason}`,
+        hint: "pass the token in CF_API_TOKEN or --cloudflare-token-file",
+      },
+    ];
+  }
+  if (observed.kind === "rejected") {
+    return [
+      {
+        area,
+        check: "token active",
+        status: "fail",
+        detail: `Cloudflare answered ${observed.httpStatus}`,
+        hint: "the token is revoked, expired or lacks permissions: it needs Zone:DNS:Edit and Zone:Zone:Read on the zones; run pulumi up to mint a new one",
+      },
+    ];
+  }
+  if (observed.status !== "active") {
+    return [
+      {
+        area,
+        check: "token active",
+        status: "fail",
+        detail: `token is ${observed.status}`,
+        hint: "run pulumi up to mint a new token",
+      },
+    ];
+  }
+  const results: CheckResult[] = [
+    { area, check: "token active", status: "pass", detail: "Cloudflare says the token is active" },
+  ];
+  if (observed.expiresOn) {
+    const daysLeft = (Date.parse(observed.expiresOn) - now.getTime()) / 86_400_000;
+    results.push({
+      area,
+      check: "token expiry",
+      status: daysLeft < TOKEN_EXPIRY_WARNING_DAYS ? "warn" : "pass",
+      detail: `expires ${observed.expiresOn} (in ${Math.floor(daysLeft)} days)`,
+      hint:
+        daysLeft < TOKEN_EXPIRY_WARNING_DAYS
+          ? "run pulumi up: a due rotation mints a new token"
+          : undefined,
+    });
+  }
+  return results;
+}
+
+export function gatewayApiChecks(presentCrds: string[], expected: Expectations): CheckResult[] {
+  return expected.requiredCrds.map((crd) =>
+    presentCrds.includes(crd)
+      ? { area: "gateway api", check: crd, status: "pass", detail: "CRD installed" }
+      : {
+          area: "gateway api",
+          check: crd,
+          status: "fail",
+          detail: "CRD missing",
+          hint: "install the Gateway API CRDs, or remove the gateway sources from external-dns:sources",
+        },
+  );
+}
+
+/** A hostname a Kubernetes object asks external-dns for. */
+export interface DeclaredHostname {
+  hostname: string;
+  /** e.g. `ingress/default/app`. */
+  source: string;
+}
+
+/** Whether external-dns's filters admit a hostname (domain filters, exclusions, regexes). */
+export function admitted(hostname: string, expected: Expectations): boolean {
+  if (
+    expected.regexDomainExclusion &&
+    RE2JS.compile(expected.regexDomainExclusion).matcher(hostname).find()
+  )
+    return false;
+  if (expected.regexDomainFilter)
+    return RE2JS.compile(expected.regexDomainFilter).matcher(hostname).find();
+  return (
+    expected.domainFilters.some((domain) => isWithinDomain(hostname, domain)) &&
+    !expected.excludeDomains.some((domain) => isWithinDomain(hostname, domain))
+  );
+}
+
+/** What DNS answered for one hostname. */
+export interface ResolvedHostname {
+  records: Partial<Record<(typeof MANAGED_RECORD_TYPES)[number], string[]>>;
+  /** TXT strings per ownership record name. */
+  txt: Record<string, string[]>;
+}
+
+/** The owner a TXT ownership record names, if any. */
+export function ownerOf(txtStrings: string[]): string | undefined {
+  return /(?:^|,)external-dns\/owner=([^,]+)/.exec(txtStrings.join(""))?.[1];
+}
+
+export function recordChecks(
+  declared: DeclaredHostname[],
+  resolved: Map<string, ResolvedHostname>,
+  expected: Expectations,
+): CheckResult[] {
+  return declared
+    .filter(({ hostname }) => admitted(hostname, expected))
+    .map(({ hostname, source }) => {
+      const answer = resolved.get(hostname) ?? { records: {}, txt: {} };
+      const types = MANAGED_RECORD_TYPES.filter((type) => (answer.records[type] ?? []).length > 0);
+      if (types.length === 0) {
+        return {
+          area: "records" as const,
+          check: hostname,
+          status: "fail" as const,
+          detail: `no A, AAAA or CNAME record (declared by ${source})`,
+          hint: "external-dns has not created it: see the logs below, the filters, and whether the source has an address yet",
+        };
+      }
+      const owners = types.map((type) =>
+        ownerOf(answer.txt[ownershipTxtName(hostname, type, expected.txtPrefix)] ?? []),
+      );
+      const problem = owners.find((owner) => owner !== expected.txtOwnerId);
+      if (owners.every((owner) => owner === expected.txtOwnerId)) {
+        return {
+          area: "records" as const,
+          check: hostname,
+          status: "pass" as const,
+          detail: `${types.join("+")} owned by ${expected.txtOwnerId}`,
+        };
+      }
+      return {
+        area: "records" as const,
+        check: hostname,
+        status: "fail" as const,
+        detail:
+          problem === undefined
+            ? `${types.join("+")} resolves but has no ownership TXT record ${ownershipTxtName(hostname, types[0], expected.txtPrefix)}`
+            : `${types.join("+")} is owned by ${problem}, not ${expected.txtOwnerId}`,
+        hint:
+          problem === undefined
+            ? "the record was made by hand or by another tool: external-dns will not touch it; delete it to let external-dns take over"
+            : "another cluster (or an old txtOwnerId) owns it: give each cluster its own txtOwnerId, or hand the record over by changing its TXT owner",
+      };
+    });
+}
+
+/** An ownership TXT record found in a zone listing. */
+export interface OwnershipTxtRecord {
+  name: string;
+  content: string;
+}
+
+/**
+ * Ownership records of this owner whose host no Kubernetes object declares any
+ * more. Under `sync` external-dns deletes them; if they stay, something is wrong.
+ */
+export function orphanChecks(
+  txtRecords: OwnershipTxtRecord[] | undefined,
+  declared: DeclaredHostname[],
+  expected: Expectations,
+): CheckResult[] {
+  if (expected.policy !== "sync") return [];
+  if (txtRecords === undefined) {
+    return [
+      {
+        area: "records",
+        check: "orphans",
+        status: "warn",
+        detail: "not checked: no Cloudflare token to list the zones' records",
+        hint: "pass the token in CF_API_TOKEN or --cloudflare-token-file",
+      },
+    ];
+  }
+  const hosts = new Set(declared.map((entry) => entry.hostname));
+  const orphans = txtRecords
+    .filter((record) => ownerOf([record.content.replace(/^"|"$/g, "")]) === expected.txtOwnerId)
+    .map((record) => hostOfOwnershipRecord(record.name, expected.txtPrefix))
+    .filter((host): host is string => host !== undefined && !hosts.has(host));
+  const unique = [...new Set(orphans)].sort();
+  return [
+    unique.length === 0
+      ? {
+          area: "records",
+          check: "orphans",
+          status: "pass",
+          detail: "every record of this owner has a source",
+        }
+      : {
+          area: "records",
+          check: "orphans",
+          status: "warn",
+          detail: `records without a source: ${unique.join(", ")}`,
+          hint: "with policy sync external-dns deletes them on its next run; if they stay, look for 403s or Skipping lines in the logs",
+        },
+  ];
+}
+
+/** The managed host an ownership TXT record name stands for: `ownershipTxtName` backwards. */
+export function hostOfOwnershipRecord(txtName: string, txtPrefix: string): string | undefined {
+  const prefix = txtPrefix.toLowerCase();
+  for (const recordType of MANAGED_RECORD_TYPES) {
+    const type = recordType.toLowerCase();
+    const head = prefix.includes("%{record_type}")
+      ? prefix.replaceAll("%{record_type}", type)
+      : `${prefix}${type}-`;
+    const host = txtName.startsWith(head) ? txtName.slice(head.length) : "";
+    if (host && ownershipTxtName(host, recordType, txtPrefix) === txtName) return host;
+  }
+  return undefined;
+}
+
+const LOG_PATTERNS: { check: string; pattern: RegExp; status: Status; hint: string }[] = [
+  {
+    check: "401 unauthorized",
+    pattern: /\b401\b|Unauthorized|Invalid request headers/i,
+    status: "fail",
+    hint: "Cloudflare rejects the token: it was revoked or expired; run pulumi up to mint and deliver a new one",
+  },
+  {
+    check: "403 forbidden",
+    pattern: /\b403\b|Forbidden|Authentication error/i,
+    status: "fail",
+    hint: "the token lacks a permission or zone: it needs Zone:DNS:Edit and Zone:Zone:Read, and one --zone-id-filter per zone",
+  },
+  {
+    check: "429 rate limited",
+    pattern: /\b429\b|rate limit/i,
+    status: "warn",
+    hint: "Cloudflare rate-limits the account: raise external-dns:interval or external-dns:recordsPerPage (see npm run plan)",
+  },
+  {
+    check: "skipped by filters",
+    pattern: /Skipping/,
+    status: "warn",
+    hint: "a source asks for a name the domain filters or exclusions reject: widen external-dns:domainFilters or fix the hostname",
+  },
+  {
+    check: "errors",
+    pattern: /level=error|level=fatal/,
+    status: "warn",
+    hint: "read the lines shown; run kubectl logs for the full context",
+  },
+];
+
+export function logChecks(lines: string[]): CheckResult[] {
+  const findings = LOG_PATTERNS.flatMap(({ check, pattern, status, hint }) => {
+    const hits = lines.filter((line) => pattern.test(line));
+    return hits.length === 0
+      ? []
+      : [
+          {
+            area: "logs" as const,
+            check,
+            status,
+            detail: `${hits.length} line(s), e.g. ${hits[0].slice(0, 200)}`,
+            hint,
+          },
+        ];
+  });
+  return findings.length > 0
+    ? findings
+    : [
+        {
+          area: "logs",
+          check: "recent log",
+          status: "pass",
+          detail: `${lines.length} recent line(s), no errors`,
+        },
+      ];
+}
+
+/** The exit code of a verification: 1 when anything failed. */
+export function exitCode(results: CheckResult[]): number {
+  return results.some((result) => result.status === "fail") ? 1 : 0;
+}

@@ -1,0 +1,61 @@
+/**
+ * `npm run verify -- <stack> [--json] [--kubeconfig PATH] [--cloudflare-token-file PATH] [--resolver host:port]`:
+ * checks a live deployment end to end. Exit code 1 on any failure, 2 on bad usage.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import * as k8s from "@kubernetes/client-node";
+import { stackConfig, stackFilePath } from "../plan/stackFile";
+import { exitCode } from "./checks";
+import { renderVerification } from "./render";
+import { verify } from "./run";
+
+const USAGE =
+  "usage: npm run verify -- <stack> [--json] [--kubeconfig PATH] [--cloudflare-token-file PATH] [--resolver host:port]";
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      kubeconfig: { type: "string" },
+      "cloudflare-token-file": { type: "string" },
+      resolver: { type: "string" },
+    },
+  });
+  const [stack, ...extra] = positionals;
+  if (!stack || extra.length > 0 || !existsSync(stackFilePath(stack))) {
+    console.error(
+      stack && extra.length === 0 ? `no stack file ${stackFilePath(stack)}\n${USAGE}` : USAGE,
+    );
+    return 2;
+  }
+  const kubeConfig = new k8s.KubeConfig();
+  if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  const tokenFile = values["cloudflare-token-file"];
+  const cloudflareToken = tokenFile
+    ? readFileSync(tokenFile, "utf8").trim()
+    : process.env.CF_API_TOKEN;
+
+  const verification = await verify({
+    stack,
+    config: stackConfig(stack),
+    kubeConfig,
+    cloudflareToken,
+    resolver: values.resolver,
+  });
+  process.stdout.write(
+    values.json ? `${JSON.stringify(verification, null, 2)}\n` : renderVerification(verification),
+  );
+  return verification.errors.length > 0 ? 1 : exitCode(verification.results);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`verify failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

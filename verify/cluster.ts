@@ -1,0 +1,197 @@
+/**
+ * What the cluster says, read with @kubernetes/client-node and reduced to the
+ * observations the checks need. The Secret's values are never kept: only its keys.
+ */
+import * as k8s from "@kubernetes/client-node";
+import { RELEASE_NAME } from "../components/chartValues";
+import { SOPS_SECRET_NAME, TOKEN_SECRET_NAME } from "../components/sopsSecret";
+import type { DeclaredHostname, DeploymentObservation, SecretChainObservation } from "./checks";
+
+export const HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname";
+const POD_SELECTOR = `app.kubernetes.io/name=external-dns,app.kubernetes.io/instance=${RELEASE_NAME}`;
+const LOG_TAIL_LINES = 500;
+
+/** Gateway API route kinds with `spec.hostnames`, by external-dns source. */
+const ROUTE_PLURALS: Record<string, string> = {
+  "gateway-httproute": "httproutes",
+  "gateway-grpcroute": "grpcroutes",
+  "gateway-tlsroute": "tlsroutes",
+};
+
+export interface ClusterObservations extends DeploymentObservation, SecretChainObservation {
+  crds: string[];
+  declared: DeclaredHostname[];
+  logLines: string[];
+}
+
+export interface ClusterQuery {
+  namespace: string;
+  sources: string[];
+  requiredCrds: string[];
+}
+
+export async function observeCluster(
+  kubeConfig: k8s.KubeConfig,
+  query: ClusterQuery,
+): Promise<ClusterObservations> {
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
+  const networking = kubeConfig.makeApiClient(k8s.NetworkingV1Api);
+  const extensions = kubeConfig.makeApiClient(k8s.ApiextensionsV1Api);
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const { namespace } = query;
+
+  const [ns, deployment, pods, sopsSecret, secret, crds] = await Promise.all([
+    orUndefined(core.readNamespace({ name: namespace })),
+    orUndefined(apps.readNamespacedDeployment({ name: RELEASE_NAME, namespace })),
+    core.listNamespacedPod({ namespace, labelSelector: POD_SELECTOR }).then(
+      (list) => list.items,
+      () => [],
+    ),
+    orUndefined(
+      custom.getNamespacedCustomObject({
+        group: "isindir.github.com",
+        version: "v1alpha3",
+        namespace,
+        plural: "sopssecrets",
+        name: SOPS_SECRET_NAME,
+      }),
+    ),
+    orUndefined(core.readNamespacedSecret({ name: TOKEN_SECRET_NAME, namespace })),
+    Promise.all(
+      query.requiredCrds.map((name) =>
+        orUndefined(extensions.readCustomResourceDefinition({ name })).then((crd) =>
+          crd ? name : undefined,
+        ),
+      ),
+    ),
+  ]);
+
+  const services = query.sources.includes("service")
+    ? (await core.listServiceForAllNamespaces()).items
+    : [];
+  const ingresses = query.sources.includes("ingress")
+    ? (await networking.listIngressForAllNamespaces()).items
+    : [];
+  const routes: RouteObject[] = [];
+  for (const [source, plural] of Object.entries(ROUTE_PLURALS)) {
+    if (!query.sources.includes(source)) continue;
+    const list = (await orUndefined(
+      custom.listClusterCustomObject({ group: "gateway.networking.k8s.io", version: "v1", plural }),
+    )) as { items?: RouteObject[] } | undefined;
+    routes.push(...(list?.items ?? []).map((route) => ({ ...route, kind: route.kind ?? plural })));
+  }
+  const logLines =
+    pods.length > 0 ? await podLog(core, namespace, pods[0].metadata?.name ?? "") : [];
+
+  return {
+    ...deploymentObservation(ns !== undefined, deployment, pods),
+    sopsSecretMessage: sopsSecretMessage(sopsSecret),
+    secretKeys: secret ? secretKeys(secret) : undefined,
+    crds: crds.filter((name): name is string => name !== undefined),
+    declared: declaredHostnames(services, ingresses, routes),
+    logLines,
+  };
+}
+
+async function podLog(core: k8s.CoreV1Api, namespace: string, name: string): Promise<string[]> {
+  const log = await orUndefined(
+    core.readNamespacedPodLog({
+      name,
+      namespace,
+      container: "external-dns",
+      tailLines: LOG_TAIL_LINES,
+    }),
+  );
+  return (log ?? "").split("\n").filter((line) => line.trim() !== "");
+}
+
+/** Resolves to undefined when the API says 404. */
+async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+export function deploymentObservation(
+  namespaceExists: boolean,
+  deployment: k8s.V1Deployment | undefined,
+  pods: k8s.V1Pod[],
+): DeploymentObservation {
+  const container = deployment?.spec?.template.spec?.containers.find(
+    (c) => c.name === "external-dns",
+  );
+  return {
+    namespaceExists,
+    deployment: deployment && {
+      replicas: deployment.spec?.replicas ?? 1,
+      availableReplicas: deployment.status?.availableReplicas ?? 0,
+      args: container?.args ?? [],
+    },
+    pods: pods.map((pod) => ({
+      name: pod.metadata?.name ?? "",
+      ready:
+        pod.status?.conditions?.some(
+          (condition) => condition.type === "Ready" && condition.status === "True",
+        ) ?? false,
+      restarts: (pod.status?.containerStatuses ?? []).reduce(
+        (sum, status) => sum + status.restartCount,
+        0,
+      ),
+    })),
+  };
+}
+
+export function sopsSecretMessage(sopsSecret: unknown): string | null | undefined {
+  if (sopsSecret === undefined) return undefined;
+  return (sopsSecret as { status?: { message?: string } }).status?.message ?? null;
+}
+
+/** The Secret's key names; its values are dropped here and go no further. */
+export function secretKeys(secret: k8s.V1Secret): string[] {
+  return Object.keys({ ...secret.data, ...secret.stringData }).sort();
+}
+
+interface RouteObject {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: { hostnames?: string[] };
+}
+
+/** The hostnames Kubernetes objects ask external-dns for, with the object that asks. */
+export function declaredHostnames(
+  services: k8s.V1Service[],
+  ingresses: k8s.V1Ingress[],
+  routes: RouteObject[],
+): DeclaredHostname[] {
+  const from = (kind: string, metadata: { name?: string; namespace?: string } | undefined) =>
+    `${kind}/${metadata?.namespace ?? "default"}/${metadata?.name ?? ""}`;
+  const declared = [
+    ...services.flatMap((service) =>
+      (service.metadata?.annotations?.[HOSTNAME_ANNOTATION] ?? "")
+        .split(",")
+        .map((hostname) => ({ hostname, source: from("service", service.metadata) })),
+    ),
+    ...ingresses.flatMap((ingress) =>
+      (ingress.spec?.rules ?? []).map((rule) => ({
+        hostname: rule.host ?? "",
+        source: from("ingress", ingress.metadata),
+      })),
+    ),
+    ...routes.flatMap((route) =>
+      (route.spec?.hostnames ?? []).map((hostname) => ({
+        hostname,
+        source: from(String(route.kind).toLowerCase(), route.metadata),
+      })),
+    ),
+  ];
+  return declared
+    .map((entry) => ({
+      ...entry,
+      hostname: entry.hostname.trim().replace(/\.$/, "").toLowerCase(),
+    }))
+    .filter((entry) => entry.hostname !== "" && !entry.hostname.startsWith("*"));
+}

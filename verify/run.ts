@@ -1,0 +1,123 @@
+/**
+ * `npm run verify`: reads the stack's config, derives what the deployment
+ * should look like from the program itself (through the offline plan), then
+ * compares it with the live cluster, Cloudflare and DNS.
+ */
+import type * as k8s from "@kubernetes/client-node";
+import { requiredGatewayCrds } from "../components/gatewayApi";
+import { buildPlan } from "../plan/report";
+import { isZoneId } from "../stacks/formats";
+import { loadSettings, projectKeys, type Settings } from "../stacks/settings";
+import {
+  type CheckResult,
+  deploymentChecks,
+  type Expectations,
+  gatewayApiChecks,
+  logChecks,
+  orphanChecks,
+  recordChecks,
+  secretChainChecks,
+  type TokenObservation,
+  tokenChecks,
+} from "./checks";
+import { type CloudflareAccess, listTxtRecords, verifyToken } from "./cloudflare";
+import { observeCluster } from "./cluster";
+import { newResolver, resolveHostnames } from "./dns";
+
+export interface VerifyOptions {
+  stack: string;
+  config: Record<string, string>;
+  kubeConfig: k8s.KubeConfig;
+  /** The token to check; undefined: token and orphan checks are skipped with a warning. */
+  cloudflareToken?: string;
+  /** Cloudflare API base URL (tests point it at a local server). */
+  cloudflareBaseUrl?: string;
+  /** DNS server `host:port`; undefined: the system resolver. */
+  resolver?: string;
+  now?: Date;
+}
+
+export interface Verification {
+  stack: string;
+  results: CheckResult[];
+  /** Config errors: nothing was checked. */
+  errors: string[];
+}
+
+export async function verify(options: VerifyOptions): Promise<Verification> {
+  const plan = await buildPlan(options.stack, options.config);
+  const loaded = loadSettings(projectKeys(options.config));
+  if (!plan.valid || loaded.kind === "invalid")
+    return { stack: options.stack, results: [], errors: plan.errors };
+  if (loaded.kind === "disabled" || !plan.chart) {
+    return {
+      stack: options.stack,
+      errors: [],
+      results: [
+        {
+          area: "deployment",
+          check: "enabled",
+          status: "pass",
+          detail: "external-dns:enabled is false: nothing to verify",
+        },
+      ],
+    };
+  }
+  const expected = expectations(loaded.settings, plan.chart.containerArgs);
+  const cluster = await observeCluster(options.kubeConfig, {
+    namespace: expected.namespace,
+    sources: loaded.settings.sources,
+    requiredCrds: expected.requiredCrds,
+  });
+
+  const access: CloudflareAccess | undefined = options.cloudflareToken
+    ? {
+        token: options.cloudflareToken,
+        accountId: loaded.settings.tokenOwner === "account" ? loaded.settings.accountId : undefined,
+        baseUrl: options.cloudflareBaseUrl,
+      }
+    : undefined;
+  const token: TokenObservation = access
+    ? await verifyToken(access)
+    : { kind: "unavailable", reason: "no token given" };
+  const zoneIds = (cluster.deployment?.args ?? [])
+    .filter((arg) => arg.startsWith("--zone-id-filter="))
+    .map((arg) => arg.slice("--zone-id-filter=".length))
+    .filter(isZoneId);
+  const txtRecords = access ? await listTxtRecords(access, zoneIds) : undefined;
+  const resolved = await resolveHostnames(
+    newResolver(options.resolver),
+    cluster.declared.map((entry) => entry.hostname),
+    expected.txtPrefix,
+  );
+
+  return {
+    stack: options.stack,
+    errors: [],
+    results: [
+      ...deploymentChecks(cluster, expected),
+      ...secretChainChecks(cluster),
+      ...tokenChecks(token, options.now ?? new Date()),
+      ...gatewayApiChecks(cluster.crds, expected),
+      ...recordChecks(cluster.declared, resolved, expected),
+      ...orphanChecks(txtRecords, cluster.declared, expected),
+      ...logChecks(cluster.logLines),
+    ],
+  };
+}
+
+export function expectations(settings: Settings, containerArgs: string[]): Expectations {
+  return {
+    namespace: settings.namespace,
+    containerArgs,
+    dryRun: settings.dryRun,
+    policy: settings.policy,
+    txtOwnerId: settings.txtOwnerId,
+    txtPrefix: settings.txtPrefix,
+    domainFilters: settings.domainFilters,
+    excludeDomains: settings.excludeDomains,
+    regexDomainFilter: settings.regexDomainFilter,
+    regexDomainExclusion: settings.regexDomainExclusion,
+    requiredCrds: requiredGatewayCrds(settings.sources),
+  };
+}
