@@ -322,6 +322,8 @@ export interface ResolvedHostname {
   records: Partial<Record<(typeof MANAGED_RECORD_TYPES)[number], string[]>>;
   /** TXT strings per ownership record name. */
   txt: Record<string, string[]>;
+  /** Why the lookup failed (e.g. EREFUSED), when it did. */
+  error?: string;
 }
 
 /** The owner a TXT ownership record names, if any. */
@@ -338,6 +340,15 @@ export function recordChecks(
     .filter(({ hostname }) => admitted(hostname, expected))
     .map(({ hostname, source }) => {
       const answer = resolved.get(hostname) ?? { records: {}, txt: {} };
+      if (answer.error) {
+        return {
+          area: "records" as const,
+          check: hostname,
+          status: "fail" as const,
+          detail: `DNS lookup failed (${answer.error})`,
+          hint: "the resolver could not answer: check the network or point --resolver at a server that can",
+        };
+      }
       const types = MANAGED_RECORD_TYPES.filter((type) => (answer.records[type] ?? []).length > 0);
       if (types.length === 0) {
         return {

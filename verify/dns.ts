@@ -23,7 +23,20 @@ export function newResolver(address?: string): Resolver {
   return resolver;
 }
 
+/** Records and ownership TXT records of one hostname; a failed lookup is reported, not thrown. */
 export async function resolveHostname(
+  resolver: Resolver,
+  hostname: string,
+  txtPrefix: string,
+): Promise<ResolvedHostname> {
+  try {
+    return await lookUp(resolver, hostname, txtPrefix);
+  } catch (error) {
+    return { records: {}, txt: {}, error: (error as { code?: string }).code ?? String(error) };
+  }
+}
+
+async function lookUp(
   resolver: Resolver,
   hostname: string,
   txtPrefix: string,

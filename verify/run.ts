@@ -9,6 +9,7 @@ import { buildPlan } from "../plan/report";
 import { isZoneId } from "../stacks/formats";
 import { loadSettings, projectKeys, type Settings } from "../stacks/settings";
 import {
+  admitted,
   type CheckResult,
   deploymentChecks,
   type Expectations,
@@ -87,7 +88,9 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
   const txtRecords = access ? await listTxtRecords(access, zoneIds) : undefined;
   const resolved = await resolveHostnames(
     newResolver(options.resolver),
-    cluster.declared.map((entry) => entry.hostname),
+    cluster.declared
+      .map((entry) => entry.hostname)
+      .filter((hostname) => admitted(hostname, expected)),
     expected.txtPrefix,
   );
 

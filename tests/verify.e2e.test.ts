@@ -1,0 +1,194 @@
+/**
+ * `verify` end to end, with nothing leaving the machine: a local stand-in for
+ * the Kubernetes API serving recorded responses (read through
+ * @kubernetes/client-node), a local stand-in for Cloudflare's API, and a real
+ * DNS server (dnsmasq) on loopback.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stackConfig } from "../plan/stackFile";
+import { exitCode } from "../verify/checks";
+import { renderVerification } from "../verify/render";
+import { type Verification, verify } from "../verify/run";
+import { type DnsServer, startDnsServer } from "./support/dnsServer";
+import { collectUnhandledRejections } from "./support/program";
+import { requireTools } from "./support/tools";
+import { fixture, fixtureText, RECORDED_SECRET_TOKEN } from "./support/verifyFixtures";
+
+collectUnhandledRejections();
+
+const CLOUDFLARE_TOKEN = "cf-token-under-test-Hq27Lm";
+const OWNER = "heritage=external-dns,external-dns/owner=hetzner-production";
+const NOT_FOUND = {
+  kind: "Status",
+  apiVersion: "v1",
+  status: "Failure",
+  reason: "NotFound",
+  code: 404,
+};
+
+const kubeRoutes: Record<string, () => unknown> = {
+  "/api/v1/namespaces/external-dns": () => fixture("namespace.json"),
+  "/apis/apps/v1/namespaces/external-dns/deployments/external-dns": () =>
+    fixture("deployment.json"),
+  "/api/v1/namespaces/external-dns/pods": () => fixture("pods.json"),
+  "/apis/isindir.github.com/v1alpha3/namespaces/external-dns/sopssecrets/external-dns-cloudflare":
+    () => fixture("sopssecret.json"),
+  "/api/v1/namespaces/external-dns/secrets/cloudflare-api-token": () => fixture("secret.json"),
+  "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gateways.gateway.networking.k8s.io":
+    () => fixture("crd-gateways.json"),
+  "/api/v1/services": () => fixture("services.json"),
+  "/apis/networking.k8s.io/v1/ingresses": () => fixture("ingresses.json"),
+  "/apis/gateway.networking.k8s.io/v1/httproutes": () => fixture("httproutes.json"),
+  "/api/v1/namespaces/external-dns/pods/external-dns-6d9f7c5b8-x2k4q/log": () =>
+    fixtureText("external-dns.log"),
+};
+
+const cloudflareRoutes: Record<string, () => unknown> = {
+  "/accounts/9a7806061c88ada191ed06f989cc3dac/tokens/verify": () =>
+    fixture("cloudflare-verify-active.json"),
+  "/zones/023e105f4ecef8ad9ca31a8372d0c353/dns_records": () =>
+    fixture("cloudflare-txt-records.json"),
+  "/zones/5e1c1a1f43e04c1d8b2ea1a6f3b3c4d5/dns_records": () => ({
+    success: true,
+    result: [],
+    result_info: { total_pages: 1 },
+  }),
+};
+
+const requests: { server: string; path: string; authorization?: string }[] = [];
+
+function serve(name: string, routes: Record<string, () => unknown>): Promise<Server> {
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    requests.push({ server: name, path, authorization: request.headers.authorization });
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    const body = route ? route() : NOT_FOUND;
+    response.writeHead(route ? 200 : 404, {
+      "content-type": typeof body === "string" ? "text/plain" : "application/json",
+    });
+    response.end(typeof body === "string" ? body : JSON.stringify(body));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+function url(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const toolsPresent = requireTools(["dnsmasq"]);
+let kube: Server;
+let cloudflare: Server;
+let dns: DnsServer;
+let verification: Verification;
+
+beforeAll(async () => {
+  if (!toolsPresent) return;
+  kube = await serve("kubernetes", kubeRoutes);
+  cloudflare = await serve("cloudflare", cloudflareRoutes);
+  dns = await startDnsServer({
+    zones: ["example.com", "example.org"],
+    a: [
+      ["api.example.com", "192.0.2.20"],
+      ["shop.example.com", "192.0.2.10"],
+      ["docs.example.org", "192.0.2.50"],
+    ],
+    cname: [["www.example.org", "shop.example.com"]],
+    txt: [
+      ["externaldns-a.api.example.com", `${OWNER},external-dns/resource=service/shop/api`],
+      ["externaldns-a.shop.example.com", `${OWNER},external-dns/resource=ingress/shop/shop`],
+      ["externaldns-cname.www.example.org", `${OWNER},external-dns/resource=ingress/shop/shop`],
+      [
+        "externaldns-a.docs.example.org",
+        "heritage=external-dns,external-dns/owner=hetzner-staging",
+      ],
+    ],
+  });
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "test", server: url(kube), skipTLSVerify: true }],
+    users: [{ name: "test", token: "kube-token" }],
+    contexts: [{ name: "test", cluster: "test", user: "test" }],
+    currentContext: "test",
+  });
+  verification = await verify({
+    stack: "production",
+    config: stackConfig("production"),
+    kubeConfig,
+    cloudflareToken: CLOUDFLARE_TOKEN,
+    cloudflareBaseUrl: url(cloudflare),
+    resolver: dns.address,
+    now: new Date("2026-11-25T12:00:00Z"),
+  });
+});
+
+afterAll(() => {
+  kube?.close();
+  cloudflare?.close();
+  dns?.stop();
+});
+
+describe("verify against recorded cluster, Cloudflare and a real DNS server", () => {
+  it("reports every check as pass, warn or fail", () => {
+    expect(verification.errors).toEqual([]);
+    expect(
+      verification.results.map((result) => `${result.status} ${result.area}: ${result.check}`),
+    ).toEqual([
+      "pass deployment: namespace",
+      "pass deployment: deployment available",
+      "pass deployment: pods ready",
+      "pass deployment: restarts",
+      "pass deployment: arguments",
+      "pass secret chain: SopsSecret",
+      "pass secret chain: Secret",
+      "pass token: token active",
+      "warn token: token expiry",
+      "pass gateway api: gateways.gateway.networking.k8s.io",
+      "fail gateway api: httproutes.gateway.networking.k8s.io",
+      "pass records: api.example.com",
+      "pass records: shop.example.com",
+      "pass records: www.example.org",
+      "fail records: blog.example.com",
+      "fail records: docs.example.org",
+      "warn records: orphans",
+      "warn logs: 429 rate limited",
+      "warn logs: skipped by filters",
+      "warn logs: errors",
+    ]);
+    expect(exitCode(verification.results)).toBe(1);
+  });
+
+  it("explains the failures", () => {
+    const docs = verification.results.find((result) => result.check === "docs.example.org");
+    expect(docs?.detail).toBe("A is owned by hetzner-staging, not hetzner-production");
+    const orphans = verification.results.find((result) => result.check === "orphans");
+    expect(orphans?.detail).toBe("records without a source: legacy.example.com, old.example.com");
+  });
+
+  it("prints a short table with a hint under each problem", () => {
+    const text = renderVerification(verification);
+    expect(text).toMatch(/^Verify stack production\n\n/);
+    expect(text).toContain("FAIL  gateway api   httproutes.gateway.networking.k8s.io");
+    expect(text).toContain("      → install the Gateway API CRDs");
+    expect(text).toMatch(/12 passed, 5 warnings, 3 failed\n$/);
+  });
+
+  it("never shows the Secret's value or the Cloudflare token", () => {
+    const everything = renderVerification(verification) + JSON.stringify(verification);
+    expect(everything).not.toContain(RECORDED_SECRET_TOKEN);
+    expect(everything).not.toContain(Buffer.from(RECORDED_SECRET_TOKEN).toString("base64"));
+    expect(everything).not.toContain(CLOUDFLARE_TOKEN);
+  });
+
+  it("sends the Cloudflare token only as a bearer token to Cloudflare", () => {
+    const toCloudflare = requests.filter((request) => request.server === "cloudflare");
+    expect(toCloudflare.length).toBeGreaterThan(0);
+    for (const request of toCloudflare)
+      expect(request.authorization).toBe(`Bearer ${CLOUDFLARE_TOKEN}`);
+    for (const request of requests.filter((entry) => entry.server === "kubernetes")) {
+      expect(request.authorization).toBe("Bearer kube-token");
+    }
+  });
+});
