@@ -2,26 +2,18 @@
  * `npm run plan`: the real CLI against Pulumi.production.yaml, and a check that
  * the plan and the program cannot drift apart.
  */
-import { spawnSync } from "node:child_process";
 import type * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
 import { tokenSpec } from "../components/tokenLifecycle";
 import type { Plan } from "../plan/report";
-import { PROJECT_ROOT, stackConfig } from "../plan/stackFile";
+import { stackConfig } from "../plan/stackFile";
+import { runScript } from "./support/cli";
 import { LOOKED_UP_ZONE_IDS, resolved } from "./support/mocks";
 import { type ProgramRun, runProgram } from "./support/program";
 
 function plan(...args: string[]) {
-  return spawnSync(
-    process.execPath,
-    ["-r", "ts-node/register/transpile-only", "plan/cli.ts", ...args],
-    {
-      cwd: PROJECT_ROOT,
-      encoding: "utf8",
-      timeout: 120_000,
-    },
-  );
+  return runScript("plan/cli.ts", ...args);
 }
 
 let human: ReturnType<typeof plan>;

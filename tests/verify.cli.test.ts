@@ -1,18 +1,9 @@
 /** `npm run verify` usage errors exit with 2 before touching any cluster. */
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../plan/stackFile";
+import { runScript } from "./support/cli";
 
 function verifyCli(...args: string[]) {
-  return spawnSync(
-    process.execPath,
-    ["-r", "ts-node/register/transpile-only", "verify/cli.ts", ...args],
-    {
-      cwd: PROJECT_ROOT,
-      encoding: "utf8",
-      timeout: 120_000,
-    },
-  );
+  return runScript("verify/cli.ts", ...args);
 }
 
 describe("verify CLI", () => {
