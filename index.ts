@@ -6,14 +6,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ExternalDns } from "./components/externalDns";
 import { tokenSpec } from "./components/tokenLifecycle";
-import { ConfigError } from "./stacks/settings";
+import { ConfigError, type Settings } from "./stacks/settings";
 import { loadStackSettings } from "./stacks/stackConfig";
 
 const loaded = loadStackSettings();
 for (const warning of loaded.warnings) pulumi.log.warn(warning);
 if (loaded.kind === "invalid") throw new ConfigError(loaded.errors);
 
-function deploy(settings: Extract<typeof loaded, { kind: "enabled" }>["settings"]) {
+function deploy(settings: Settings): ExternalDns {
   const providers = settings.clusterStack
     ? {
         kubernetes: new k8s.Provider("cluster", {
