@@ -108,10 +108,6 @@ export function loadSettings(raw: Record<string, string>, now: Date = new Date()
     if (result.ok) (values as Record<string, unknown>)[key] = result.value;
     else errors.push(...result.errors);
   }
-  for (const key of ["zones", "txtOwnerId", "sopsAgeRecipients"] as const) {
-    if (raw[key] === undefined)
-      errors.push(`${qualified(key)}: required when external-dns is enabled`);
-  }
 
   // Zone names still inform the cross checks when another part of `zones` is invalid.
   values.zones ??= validZoneNames(raw.zones)?.map((name) => ({ name }));
@@ -128,8 +124,8 @@ function parseOption(key: OptionKey, raw: Record<string, string>): ParseResult {
   const text = raw[key];
   const decoded = text === undefined ? undefined : decode(text, declaration.encoding);
   if (decoded === undefined && !declaration.schema.safeParse(undefined).success) {
-    // Required keys are reported once, by loadSettings.
-    return { ok: false, errors: [] };
+    // An option without a default.
+    return { ok: false, errors: [`${qualified(key)}: required when external-dns is enabled`] };
   }
   const result = declaration.schema.safeParse(decoded, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
