@@ -28,7 +28,7 @@ export interface CloudflareDnsTokenArgs {
  *
  * A new name or expiry (a rotation) replaces the token: the new one is created
  * first, everything that uses its value is updated, and the old one is deleted
- * at the end of the deployment, so external-dns never runs without a token.
+ * at the end of the deployment, so the running pods always hold a valid token.
  */
 export class CloudflareDnsToken extends pulumi.ComponentResource {
   /** Cloudflare's ID of the token (not its value). */
