@@ -229,38 +229,25 @@ export type TokenObservation =
 
 export function tokenChecks(observed: TokenObservation, now: Date): CheckResult[] {
   const area = "token";
+  const active = (status: Status, detail: string, hint?: string): CheckResult[] => [
+    { area, check: "token active", status, detail, hint },
+  ];
   if (observed.kind === "unavailable") {
-    return [
-      {
-        area,
-        check: "token active",
-        status: "warn",
-        detail: `not checked: ${observed.reason}`,
-        hint: "pass the token in CF_API_TOKEN or --cloudflare-token-file",
-      },
-    ];
+    return active(
+      "warn",
+      `not checked: ${observed.reason}`,
+      "pass the token in CF_API_TOKEN or --cloudflare-token-file",
+    );
   }
   if (observed.kind === "rejected") {
-    return [
-      {
-        area,
-        check: "token active",
-        status: "fail",
-        detail: `Cloudflare answered ${observed.httpStatus}`,
-        hint: "the token is revoked, expired or lacks permissions: it needs Zone:DNS:Edit and Zone:Zone:Read on the zones; run pulumi up to mint a new one",
-      },
-    ];
+    return active(
+      "fail",
+      `Cloudflare answered ${observed.httpStatus}`,
+      "the token is revoked, expired or lacks permissions: it needs Zone:DNS:Edit and Zone:Zone:Read on the zones; run pulumi up to mint a new one",
+    );
   }
   if (observed.status !== "active") {
-    return [
-      {
-        area,
-        check: "token active",
-        status: "fail",
-        detail: `token is ${observed.status}`,
-        hint: "run pulumi up to mint a new token",
-      },
-    ];
+    return active("fail", `token is ${observed.status}`, "run pulumi up to mint a new token");
   }
   const results: CheckResult[] = [
     { area, check: "token active", status: "pass", detail: "Cloudflare says the token is active" },
