@@ -9,6 +9,7 @@
  * period ends computes new ones (a replacement).
  */
 import { createHash } from "node:crypto";
+import type { Settings } from "../stacks/settings";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -75,13 +76,11 @@ export interface TokenSpec {
   accountId?: string;
 }
 
-export interface TokenSettings {
-  txtOwnerId: string;
-  tokenRotationDays?: number;
-  tokenExpiresOn?: string;
-  tokenOwner: "user" | "account";
-  accountId?: string;
-}
+/** The settings that decide the token. */
+export type TokenSettings = Pick<
+  Settings,
+  "txtOwnerId" | "tokenRotationDays" | "tokenExpiresOn" | "tokenOwner" | "accountId"
+>;
 
 /** The token for a stack as of `now`. */
 export function tokenSpec(settings: TokenSettings, stack: string, now: Date): TokenSpec {
