@@ -21,8 +21,8 @@ export function isWithinDomain(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
 
-/** A Cloudflare zone ID: 32 lowercase hexadecimal characters. */
-export function isZoneId(value: string): boolean {
+/** A Cloudflare zone or account ID: 32 lowercase hexadecimal characters. */
+export function isCloudflareId(value: string): boolean {
   return /^[0-9a-f]{32}$/.test(value);
 }
 

@@ -10,6 +10,7 @@ import {
   isAgeRecipient,
   isChartRepository,
   isCidr,
+  isCloudflareId,
   isDns1123Label,
   isDomainName,
   isPositiveGoDuration,
@@ -17,7 +18,6 @@ import {
   isRfc3339,
   isSemver,
   isStackName,
-  isZoneId,
   re2SyntaxError,
 } from "./formats";
 
@@ -76,12 +76,12 @@ const text = z.string({ error: "must be a string" });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: "must be a list" });
 const domainName = text.refine(isDomainName, DOMAIN_RULE);
 
-/** An object error that names unknown fields, or else says what shape is expected. */
-function objectError(shape: string) {
+/** An object error that names unknown fields, or else says what is expected. */
+function objectError(shape: string, expected = `must be an object ${shape}`) {
   return (issue: { code?: string; keys?: string[] }) =>
     issue.code === "unrecognized_keys"
       ? `unknown field ${issue.keys?.join(", ")}; allowed: ${shape}`
-      : `must be an object ${shape}`;
+      : expected;
 }
 
 function uniqueBy<T>(key: (item: T) => string | undefined, what: string) {
@@ -124,15 +124,10 @@ const zone = z.preprocess(
       {
         name: domainName,
         id: text
-          .refine(isZoneId, "must be a Cloudflare zone ID: 32 lowercase hex characters")
+          .refine(isCloudflareId, "must be a Cloudflare zone ID: 32 lowercase hex characters")
           .optional(),
       },
-      {
-        error: (issue) =>
-          issue.code === "unrecognized_keys"
-            ? objectError("{name, id}")(issue)
-            : "must be a zone name or an object {name, id}",
-      },
+      { error: objectError("{name, id}", "must be a zone name or an object {name, id}") },
     )
     .strict(),
 );
@@ -375,7 +370,7 @@ export const options = {
   }),
   accountId: option({
     schema: text
-      .refine(isZoneId, "must be a Cloudflare account ID: 32 lowercase hex characters")
+      .refine(isCloudflareId, "must be a Cloudflare account ID: 32 lowercase hex characters")
       .optional(),
     encoding: "string",
     description: "Cloudflare account that owns the token; required with tokenOwner account.",

@@ -4,6 +4,7 @@ import {
   isAgeRecipient,
   isChartRepository,
   isCidr,
+  isCloudflareId,
   isDns1123Label,
   isDomainName,
   isGoDuration,
@@ -12,7 +13,6 @@ import {
   isSemver,
   isStackName,
   isWithinDomain,
-  isZoneId,
   re2SyntaxError,
 } from "../stacks/formats";
 
@@ -64,11 +64,11 @@ describe("isWithinDomain", () => {
   });
 });
 
-describe("isZoneId", () => {
+describe("isCloudflareId", () => {
   it.each(["023e105f4ecef8ad9ca31a8372d0c353", "0".repeat(32), "f".repeat(32)])(
     "accepts %j",
     (value) => {
-      expect(isZoneId(value)).toBe(true);
+      expect(isCloudflareId(value)).toBe(true);
     },
   );
 
@@ -80,7 +80,7 @@ describe("isZoneId", () => {
     ["a UUID with dashes", "023e105f-4ece-f8ad-9ca3-1a8372d0c353"],
     ["the empty string", ""],
   ])("rejects %s: %j", (_why, value) => {
-    expect(isZoneId(value)).toBe(false);
+    expect(isCloudflareId(value)).toBe(false);
   });
 });
 

@@ -6,7 +6,7 @@
 import type * as k8s from "@kubernetes/client-node";
 import { requiredGatewayCrds } from "../components/gatewayApi";
 import { buildPlan } from "../plan/report";
-import { isZoneId } from "../stacks/formats";
+import { isCloudflareId } from "../stacks/formats";
 import { loadSettings, projectKeys, type Settings } from "../stacks/settings";
 import {
   admitted,
@@ -84,7 +84,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
   const zoneIds = (cluster.deployment?.args ?? [])
     .filter((arg) => arg.startsWith("--zone-id-filter="))
     .map((arg) => arg.slice("--zone-id-filter=".length))
-    .filter(isZoneId);
+    .filter(isCloudflareId);
   const txtRecords = access ? await listTxtRecords(access, zoneIds) : undefined;
   const resolved = await resolveHostnames(
     newResolver(options.resolver),
