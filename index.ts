@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ExternalDns } from "./components/externalDns";
+import { stackOutputs } from "./components/stackOutputs";
 import { tokenSpec } from "./components/tokenLifecycle";
 import { ConfigError, type Settings } from "./stacks/settings";
 import { loadStackSettings } from "./stacks/stackConfig";
@@ -35,12 +36,4 @@ if (loaded.kind === "disabled") {
 }
 const externalDns = loaded.kind === "enabled" ? deploy(loaded.settings) : undefined;
 
-export const enabled = externalDns !== undefined;
-export const namespace = externalDns?.namespace;
-export const releaseName = externalDns?.releaseName;
-export const tokenId = externalDns?.tokenId;
-export const tokenExpiresOn = externalDns?.tokenExpiresOn;
-export const tokenNextRotation = externalDns?.tokenNextRotation;
-export const zoneIds = externalDns?.zoneIds;
-export const externalDnsArgs = externalDns?.externalDnsArgs;
-export const ownershipTxtRecords = externalDns?.ownershipTxtRecords;
+export = stackOutputs(externalDns);

@@ -7,6 +7,7 @@ export default defineConfig({
     pool: "forks",
     isolate: true,
     testTimeout: 60_000,
+    hookTimeout: 60_000,
     // The JSON report is what .ci/run counts; the default reporter is for people.
     reporters: ["default", "json"],
     outputFile: { json: "test-results.json" },

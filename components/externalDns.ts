@@ -6,7 +6,7 @@ import { CloudflareDnsToken } from "./cloudflareDnsToken";
 import { EncryptedSopsSecret } from "./encryptedSopsSecret";
 import { missingCrdHint, requiredGatewayCrds } from "./gatewayApi";
 import type { TokenSpec } from "./tokenLifecycle";
-import { type OwnershipRecord, ownershipRecords } from "./txtRecords";
+import { type OwnershipRecord, ownershipRecords, sampleHosts } from "./txtRecords";
 
 export interface ExternalDnsArgs {
   /** The stack's validated settings (see stacks/options.ts for each field). */
@@ -42,7 +42,7 @@ export class ExternalDns extends pulumi.ComponentResource {
   public readonly zoneIds: pulumi.Output<string[]>;
   /** The external-dns container arguments the chart renders. */
   public readonly externalDnsArgs: pulumi.Output<string[]>;
-  /** Ownership TXT record names for the apex and a sample host of each domain filter. */
+  /** Ownership TXT record names for the apex and `www.` of each domain filter (or zone, under a regex filter) that external-dns manages. */
   public readonly ownershipTxtRecords: OwnershipRecord[];
 
   constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -110,7 +110,13 @@ export class ExternalDns extends pulumi.ComponentResource {
     this.tokenNextRotation = args.token.nextRotation;
     this.zoneIds = token.zoneIds;
     this.externalDnsArgs = values.apply(containerArgs);
-    this.ownershipTxtRecords = ownershipRecords(settings.domainFilters, settings.txtPrefix);
+    this.ownershipTxtRecords = ownershipRecords(
+      sampleHosts(
+        settings,
+        settings.zones.map((zone) => zone.name),
+      ),
+      settings.txtPrefix,
+    );
     this.registerOutputs({
       namespace: this.namespace,
       releaseName: this.releaseName,

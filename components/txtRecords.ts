@@ -3,6 +3,8 @@
  * record it manages, as its TXT registry's affix name mapper computes them.
  */
 
+import { type HostnameFilter, managesHostname, usesRegexFilter } from "./hostnameFilter";
+
 const RECORD_TYPE_TEMPLATE = "%{record_type}";
 
 /** Record types external-dns manages by default. */
@@ -29,18 +31,25 @@ export interface OwnershipRecord {
   txtName: string;
 }
 
-/** Ownership records for the apex and one sample host of each domain filter. */
-export function ownershipRecords(
-  domainFilters: readonly string[],
-  txtPrefix: string,
-): OwnershipRecord[] {
-  return domainFilters.flatMap((domain) =>
-    [domain, `${SAMPLE_HOST_LABEL}.${domain}`].flatMap((host) =>
-      MANAGED_RECORD_TYPES.map((recordType) => ({
-        host,
-        recordType,
-        txtName: ownershipTxtName(host, recordType, txtPrefix),
-      })),
-    ),
+/**
+ * Sample hosts whose ownership records the plan shows: the apex and `www.` of
+ * each domain filter, or of each zone when the regexes decide; only those the
+ * filter admits.
+ */
+export function sampleHosts(filter: HostnameFilter, zoneNames: readonly string[]): string[] {
+  const domains = usesRegexFilter(filter) ? zoneNames : filter.domainFilters;
+  return domains
+    .flatMap((domain) => [domain, `${SAMPLE_HOST_LABEL}.${domain}`])
+    .filter((host) => managesHostname(filter, host));
+}
+
+/** Ownership records of each sample host, per managed record type. */
+export function ownershipRecords(hosts: readonly string[], txtPrefix: string): OwnershipRecord[] {
+  return hosts.flatMap((host) =>
+    MANAGED_RECORD_TYPES.map((recordType) => ({
+      host,
+      recordType,
+      txtName: ownershipTxtName(host, recordType, txtPrefix),
+    })),
   );
 }

@@ -5,6 +5,7 @@
  * run the program through here.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { StackOutputs } from "../components/stackOutputs";
 import { CONFIG_NAMESPACE } from "../stacks/settings";
 
 /** What the outside world would answer at deploy time. */
@@ -48,7 +49,7 @@ export interface ConstructedResource {
   resource: pulumi.Resource;
 }
 
-export type ProgramExports = typeof import("../index");
+export type ProgramExports = StackOutputs;
 
 export function newRecord(): OfflineRecord {
   const record: OfflineRecord = {
@@ -178,8 +179,10 @@ export async function startOffline(
         constructed.push({ ...args });
         return undefined;
       });
-      exports = await import("../index");
-      return {};
+      // index.ts assigns module.exports; import() of a CommonJS module puts it under `default`.
+      exports = ((await import("../index")) as unknown as { default: ProgramExports }).default;
+      // As the Pulumi runtime does: the module's exports become the stack outputs.
+      return { ...exports };
     })
     .then(() => {
       if (!exports) throw new Error("the program did not load");
@@ -203,6 +206,8 @@ export async function runOffline(
   const { record, constructed, outcome } = await startOffline(stack, config, world);
   const exports = await outcome;
   await settle(constructed);
+  // Drains the last calls (the stack's outputs) and closes the mock monitor: the run is complete.
+  await pulumi.runtime.disconnect();
   return { record, constructed, exports };
 }
 

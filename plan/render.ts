@@ -29,7 +29,7 @@ export function renderPlan(plan: Plan): string {
 }
 
 function deploymentSections(plan: Plan): string[] {
-  const { token, sopsSecret, chart, ownershipTxtRecords, apiUsage } = plan;
+  const { token, sopsSecret, chart, managedHostnames, ownershipTxtRecords, apiUsage } = plan;
   if (!token || !sopsSecret || !chart || !ownershipTxtRecords || !apiUsage) return [];
   return [
     "",
@@ -58,13 +58,15 @@ function deploymentSections(plan: Plan): string[] {
     "  container arguments:",
     ...chart.containerArgs.map((arg) => `    ${arg}`),
     "",
-    "Ownership TXT records external-dns will write:",
+    `Managed hostnames: ${managedHostnames}`,
+    "",
+    "Ownership TXT records external-dns will write (samples: the apex and www. of each domain filter, or of each zone under a regex, where managed):",
     ...ownershipTxtRecords.map(
       (record) => `  ${record.host} ${record.recordType} → ${record.txtName}`,
     ),
     "",
     `Cloudflare API use (${apiUsage.zoneCount} zone(s), ${apiUsage.recordsPerZone} records per zone, page size ${apiUsage.recordsPerPage}, every ${apiUsage.intervalSeconds}s):`,
-    `  per reconcile: ${apiUsage.requestsPerReconcile} requests (per zone: 1 zone lookup + record pages)`,
+    `  per reconcile: ${apiUsage.requestsPerReconcile} requests (per zone: 1 zone lookup + record pages + 1 empty page that ends the listing)`,
     `  per 5 minutes: ${apiUsage.requestsPerWindow} requests = ${percent(apiUsage.shareOfLimit)} of Cloudflare's limit of ${CLOUDFLARE_RATE_LIMIT.requests} (warning above ${percent(WARNING_SHARE)})`,
     ...(apiUsage.eventBurstRequestsPerWindow === undefined
       ? []

@@ -6,11 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
+import { describeHostnameFilter } from "../components/hostnameFilter";
 import {
   SOPS_ENCRYPTED_SUFFIX,
   TOKEN_SECRET_KEY,
   TOKEN_SECRET_NAME,
 } from "../components/sopsSecret";
+import { NEVER } from "../components/stackOutputs";
 import { zoneIdOfResourceKey } from "../components/tokenPolicy";
 import type { OwnershipRecord } from "../components/txtRecords";
 import { goDurationSeconds } from "../stacks/formats";
@@ -79,6 +81,8 @@ export interface Plan {
   token?: TokenScope;
   sopsSecret?: PlannedSopsSecret;
   chart?: PlannedChart;
+  /** Which hostnames external-dns manages, in words. */
+  managedHostnames?: string;
   ownershipTxtRecords?: OwnershipRecord[];
   apiUsage?: ApiUsageEstimate;
 }
@@ -120,6 +124,7 @@ export async function buildPlan(
     token: tokenScope(run, settings.settings.zones),
     sopsSecret: plannedSopsSecret(run, settings.settings.sopsAgeRecipients),
     chart: plannedChart(chart.inputs, containerArgs),
+    managedHostnames: describeHostnameFilter(settings.settings),
     ownershipTxtRecords: run.exports.ownershipTxtRecords,
     apiUsage,
   };
@@ -197,7 +202,10 @@ function tokenScope(run: OfflineRun, zones: Zone[]): TokenScope {
     zones: zoneIds.map((id) => ({ name: names.get(id) ?? id, id })),
     clientIps: condition?.requestIp?.ins ?? [],
     expiresOn: typeof token.inputs.expiresOn === "string" ? token.inputs.expiresOn : null,
-    nextRotation: run.exports.tokenNextRotation ?? null,
+    nextRotation:
+      run.exports.tokenNextRotation === undefined || run.exports.tokenNextRotation === NEVER
+        ? null
+        : run.exports.tokenNextRotation,
     owner:
       typeof token.inputs.accountId === "string"
         ? { kind: "account", accountId: token.inputs.accountId }

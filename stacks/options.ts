@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import {
+  goDurationSeconds,
   isAgeRecipient,
   isChartRepository,
   isCidr,
@@ -21,7 +22,10 @@ import {
   re2SyntaxError,
 } from "./formats";
 
-/** Every `--source` value external-dns 0.21 accepts. */
+/**
+ * The `--source` values external-dns 0.21 accepts that this program supports:
+ * every one except those in UNSUPPORTED_SOURCES.
+ */
 export const SOURCES = [
   "service",
   "ingress",
@@ -36,8 +40,6 @@ export const SOURCES = [
   "istio-virtualservice",
   "contour-httpproxy",
   "gloo-proxy",
-  "fake",
-  "connector",
   "crd",
   "empty",
   "skipper-routegroup",
@@ -47,9 +49,19 @@ export const SOURCES = [
   "f5-virtualserver",
   "f5-transportserver",
   "traefik-proxy",
-  "unstructured",
 ] as const;
 export type Source = (typeof SOURCES)[number];
+
+/**
+ * Sources external-dns 0.21 has but this program refuses: each needs settings
+ * the program does not pass, so external-dns would not start or would publish nothing.
+ */
+export const UNSUPPORTED_SOURCES: Record<string, string> = {
+  unstructured:
+    "it needs --unstructured-resource flags and RBAC for those resources, which this program does not set",
+  connector: "it needs --connector-source-server pointing at a connector server",
+  fake: "it publishes ten random test records under example.com on every reconcile, never the cluster's names",
+};
 
 export const POLICIES = ["sync", "upsert-only", "create-only"] as const;
 export type Policy = (typeof POLICIES)[number];
@@ -76,6 +88,19 @@ const text = z.string({ error: "must be a string" });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: "must be a list" });
 const domainName = text.refine(isDomainName, DOMAIN_RULE);
 
+/** A supported source, or a message that says why not. */
+const source = text
+  .superRefine((value, ctx) => {
+    const unsupported = UNSUPPORTED_SOURCES[value];
+    const message = unsupported
+      ? `is not supported: ${unsupported}`
+      : (SOURCES as readonly string[]).includes(value)
+        ? undefined
+        : `must be one of: ${SOURCES.join(", ")}`;
+    if (message) ctx.addIssue({ code: "custom", input: value, message });
+  })
+  .transform((value) => value as Source);
+
 /** An object error that names unknown fields, or else says what is expected. */
 function objectError(shape: string, expected = `must be an object ${shape}`) {
   return (issue: { code?: string; keys?: string[] }) =>
@@ -100,6 +125,14 @@ function uniqueBy<T>(key: (item: T) => string | undefined, what: string) {
 
 /** A Go RE2 regex that also survives the chart's `tpl` pass over extraArgs. */
 const re2Regex = text.superRefine((pattern, ctx) => {
+  if (pattern === "") {
+    // external-dns treats an empty regex as unset; an explicit empty one is a mistake.
+    ctx.addIssue({
+      code: "custom",
+      input: pattern,
+      message: "must not be empty; leave the key out instead",
+    });
+  }
   const syntaxError = re2SyntaxError(pattern);
   if (syntaxError) {
     ctx.addIssue({
@@ -203,15 +236,16 @@ export const options = {
     schema: re2Regex.optional(),
     encoding: "string",
     description:
-      "--regex-domain-filter (Go RE2). Overrides domainFilters in external-dns when set.",
+      "--regex-domain-filter (Go RE2): only names it matches are managed. With either regex set, the regexes alone decide: domainFilters and excludeDomains must then be left out.",
   }),
   regexDomainExclusion: option({
     schema: re2Regex.optional(),
     encoding: "string",
-    description: "--regex-domain-exclusion (Go RE2).",
+    description:
+      "--regex-domain-exclusion (Go RE2): names it matches are never managed. With either regex set, the regexes alone decide (alone, every other name is managed): domainFilters and excludeDomains must then be left out.",
   }),
   sources: option({
-    schema: list(z.enum(SOURCES, { error: `must be one of: ${SOURCES.join(", ")}` }))
+    schema: list(source)
       .min(1, "must name at least one source")
       .superRefine(uniqueBy((s: string) => s, "source"))
       .default(["service", "ingress"]),
@@ -269,6 +303,10 @@ export const options = {
   interval: option({
     schema: text
       .refine(isPositiveGoDuration, "must be a positive Go duration such as 1m, 90s or 1h30m")
+      .refine(
+        (interval) => !isPositiveGoDuration(interval) || goDurationSeconds(interval) >= 1,
+        "must be at least 1s: external-dns checks once a second whether a reconcile is due, so a shorter interval reconciles no faster",
+      )
       .default("1m"),
     encoding: "string",
     pulumiType: "string",

@@ -4,6 +4,11 @@
  * Every problem is collected and reported at once.
  */
 import type { z } from "zod";
+import {
+  type HostnameFilter,
+  managesHostname,
+  usesRegexFilter,
+} from "../components/hostnameFilter";
 import { isDomainName, isWithinDomain } from "./formats";
 import {
   DEFAULT_RESOURCES,
@@ -33,7 +38,9 @@ export interface ContainerResources {
 
 export interface Settings {
   zones: Zone[];
+  /** `--domain-filter`s: the configured ones, else the zone names; empty when a regex filter is set. */
   domainFilters: string[];
+  /** `--exclude-domains`; empty when a regex filter is set. */
   excludeDomains: string[];
   regexDomainFilter?: string;
   regexDomainExclusion?: string;
@@ -203,7 +210,7 @@ function validZoneNames(rawZones: string | undefined): string[] | undefined {
 }
 
 function crossCheckErrors(values: Partial<OptionValues>): string[] {
-  const errors: string[] = [];
+  const errors: string[] = [...regexFilterConflicts(values)];
   const zoneNames = values.zones?.map((zone) => zone.name);
   if (zoneNames && values.domainFilters) {
     for (const [index, filter] of values.domainFilters.entries()) {
@@ -217,15 +224,39 @@ function crossCheckErrors(values: Partial<OptionValues>): string[] {
   return errors;
 }
 
+/**
+ * external-dns builds its domain filter from the regexes alone when either is
+ * set, so domain lists beside a regex would be silently ignored: refuse them.
+ */
+function regexFilterConflicts(values: Partial<OptionValues>): string[] {
+  const regexKeys = (["regexDomainFilter", "regexDomainExclusion"] as const).filter(
+    (key) => values[key] !== undefined,
+  );
+  if (regexKeys.length === 0) return [];
+  const regexes = regexKeys.map(qualified).join(" and ");
+  const listed = {
+    domainFilters: values.domainFilters ?? [],
+    excludeDomains: values.excludeDomains ?? [],
+  };
+  return Object.entries(listed)
+    .filter(([, domains]) => domains.length > 0)
+    .map(
+      ([key, domains]) =>
+        `${qualified(key)}: cannot be combined with ${regexes}: external-dns ignores --domain-filter and --exclude-domains whenever a regex filter is set; ` +
+        `given ${show(domains)}; allowed: leave ${qualified(key)} out and express it in the regex (the token's zones still bound what can be touched)`,
+    );
+}
+
 function crossCheckWarnings(values: Partial<OptionValues>): string[] {
   const warnings: string[] = [];
   const prefix = values.txtPrefix;
   const filters = values.domainFilters ?? values.zones?.map((zone) => zone.name) ?? [];
   const zoneNames = values.zones?.map((zone) => zone.name) ?? [];
+  const filter = hostnameFilter(values);
   if (
     prefix !== undefined &&
     !apexSafeTxtPrefix(prefix) &&
-    filters.some((f) => zoneNames.includes(f))
+    zoneNames.some((zone) => managesHostname(filter, zone))
   ) {
     warnings.push(
       `${qualified("txtPrefix")}: ${show(prefix)} lacks %{record_type} or a trailing dot while apex records can be managed; ` +
@@ -239,7 +270,7 @@ function crossCheckWarnings(values: Partial<OptionValues>): string[] {
     );
   }
   for (const [index, excluded] of (values.excludeDomains ?? []).entries()) {
-    if (!filters.some((filter) => isWithinDomain(excluded, filter))) {
+    if (!filters.some((domain) => isWithinDomain(excluded, domain))) {
       warnings.push(
         `${qualified("excludeDomains")}[${index}]: ${show(excluded)} lies outside every domain filter (${filters.join(", ")}), so it excludes nothing`,
       );
@@ -253,11 +284,31 @@ export function apexSafeTxtPrefix(prefix: string): boolean {
   return prefix.includes("%{record_type}") && prefix.endsWith(".");
 }
 
+/**
+ * The filter external-dns will apply. Without a regex, the domain filters
+ * default to the zone names; with one, the regexes alone decide.
+ */
+function hostnameFilter(values: Partial<OptionValues>): HostnameFilter {
+  const regex = {
+    regexDomainFilter: values.regexDomainFilter,
+    regexDomainExclusion: values.regexDomainExclusion,
+  };
+  if (usesRegexFilter(regex)) {
+    return { domainFilters: [], excludeDomains: [], ...regex };
+  }
+  return {
+    domainFilters: values.domainFilters ?? values.zones?.map((zone) => zone.name) ?? [],
+    excludeDomains: values.excludeDomains ?? [],
+  };
+}
+
 function toSettings(values: OptionValues): Settings {
-  const { enabled: _enabled, resources, domainFilters, ...rest } = values;
+  const { enabled: _enabled, resources, domainFilters: _domainFilters, ...rest } = values;
+  const filter = hostnameFilter(values);
   return {
     ...rest,
-    domainFilters: domainFilters ?? values.zones.map((zone) => zone.name),
+    domainFilters: [...filter.domainFilters],
+    excludeDomains: [...filter.excludeDomains],
     resources: {
       requests: { ...DEFAULT_RESOURCES.requests, ...resources.requests },
       limits: { ...DEFAULT_RESOURCES.limits, ...resources.limits },

@@ -1,9 +1,15 @@
 /**
- * The Cloudflare API estimate: zone lookups plus record pages per reconcile,
- * scaled to Cloudflare's 5-minute window.
+ * The Cloudflare API estimate: per zone, a zone fetch, the pages of records and
+ * the empty page that ends cloudflare-go v5's auto-pager, scaled to Cloudflare's
+ * 5-minute window.
  */
 import { describe, expect, it } from "vitest";
-import { CLOUDFLARE_RATE_LIMIT, estimateApiUsage, WARNING_SHARE } from "../plan/apiUsage";
+import {
+  CLOUDFLARE_RATE_LIMIT,
+  estimateApiUsage,
+  requestsPerZone,
+  WARNING_SHARE,
+} from "../plan/apiUsage";
 
 const base = {
   zoneCount: 2,
@@ -13,57 +19,84 @@ const base = {
   triggerLoopOnEvent: false,
 };
 
+describe("requestsPerZone", () => {
+  // What the real external-dns 0.21 Cloudflare provider requested from a recording stand-in.
+  it.each([
+    { records: 0, perPage: 5000, requests: 2 },
+    { records: 1, perPage: 5000, requests: 3 },
+    { records: 5000, perPage: 5000, requests: 3 },
+    { records: 5001, perPage: 5000, requests: 4 },
+    { records: 1001, perPage: 100, requests: 13 },
+  ])(
+    "$records records at $perPage per page: $requests requests",
+    ({ records, perPage, requests }) => {
+      expect(requestsPerZone(records, perPage)).toBe(requests);
+    },
+  );
+});
+
 describe("estimateApiUsage", () => {
-  it("counts one zone lookup and one page per zone when the records fit a page", () => {
+  it("counts the zone fetch, the page of records and the final empty page of each zone", () => {
     const usage = estimateApiUsage(base);
-    expect(usage.requestsPerReconcile).toBe(4);
+    expect(usage.requestsPerReconcile).toBe(6);
     expect(usage.reconcilesPerWindow).toBe(5);
-    expect(usage.requestsPerWindow).toBe(20);
-    expect(usage.shareOfLimit).toBeCloseTo(20 / 1200);
+    expect(usage.requestsPerWindow).toBe(30);
+    expect(usage.shareOfLimit).toBeCloseTo(30 / 1200);
     expect(usage.warnings).toEqual([]);
   });
 
-  it("pages through the records: 1,001 records at 100 per page are 11 pages", () => {
-    expect(
-      estimateApiUsage({ ...base, zoneCount: 1, recordsPerZone: 1001, recordsPerPage: 100 })
-        .requestsPerReconcile,
-    ).toBe(12);
-  });
-
-  it("still lists an empty zone once", () => {
-    expect(
-      estimateApiUsage({ ...base, zoneCount: 1, recordsPerZone: 0 }).requestsPerReconcile,
-    ).toBe(2);
-  });
-
   it("scales with the interval, also beyond the window", () => {
-    expect(estimateApiUsage({ ...base, intervalSeconds: 30 }).requestsPerWindow).toBe(40);
-    expect(estimateApiUsage({ ...base, intervalSeconds: 600 }).requestsPerWindow).toBe(2);
+    expect(estimateApiUsage({ ...base, intervalSeconds: 30 }).requestsPerWindow).toBe(60);
+    expect(estimateApiUsage({ ...base, intervalSeconds: 600 }).requestsPerWindow).toBe(3);
+  });
+
+  it("never counts more than one reconcile a second, the controller's tick", () => {
+    const usage = estimateApiUsage({ ...base, intervalSeconds: 1e-9 });
+    expect(usage.reconcilesPerWindow).toBe(300);
+    expect(usage.requestsPerWindow).toBe(1800);
   });
 
   it("warns above the stated share of Cloudflare's limit, naming the knobs", () => {
-    const justBelow = estimateApiUsage({ ...base, zoneCount: 60, intervalSeconds: 60 });
-    expect(justBelow.requestsPerWindow).toBe(600);
-    expect(justBelow.shareOfLimit).toBe(WARNING_SHARE);
-    expect(justBelow.warnings).toEqual([]);
-    const above = estimateApiUsage({ ...base, zoneCount: 61 });
+    const atTheShare = estimateApiUsage({ ...base, zoneCount: 40 });
+    expect(atTheShare.requestsPerWindow).toBe(600);
+    expect(atTheShare.shareOfLimit).toBe(WARNING_SHARE);
+    expect(atTheShare.warnings).toEqual([]);
+    const above = estimateApiUsage({ ...base, zoneCount: 41 });
     expect(above.warnings).toEqual([
-      expect.stringMatching(/50\.8% of Cloudflare's limit of 1200 .*interval.*recordsPerPage/),
+      expect.stringMatching(/51\.3% of Cloudflare's limit of 1200 .*interval.*recordsPerPage/),
     ]);
     expect(CLOUDFLARE_RATE_LIMIT).toEqual({ requests: 1200, windowSeconds: 300 });
   });
 
   it("with triggerLoopOnEvent, estimates bursts at the minimum event sync interval", () => {
     const usage = estimateApiUsage({ ...base, triggerLoopOnEvent: true });
-    expect(usage.eventBurstRequestsPerWindow).toBe(4 * 60);
+    expect(usage.eventBurstRequestsPerWindow).toBe(6 * 60);
     expect(usage.warnings).toEqual([]);
-    const atTheLimit = estimateApiUsage({ ...base, zoneCount: 10, triggerLoopOnEvent: true });
-    expect(atTheLimit.eventBurstRequestsPerWindow).toBe(1200);
-    expect(atTheLimit.warnings).toEqual([]);
-    const busy = estimateApiUsage({ ...base, zoneCount: 20, triggerLoopOnEvent: true });
-    expect(busy.eventBurstRequestsPerWindow).toBe(2400);
-    expect(busy.warnings).toEqual([
-      expect.stringMatching(/steady stream of Kubernetes events could drive 2400 requests/),
+  });
+
+  it("warns whenever a burst reaches Cloudflare's limit", () => {
+    const tenZones = estimateApiUsage({ ...base, zoneCount: 10, triggerLoopOnEvent: true });
+    expect(tenZones.eventBurstRequestsPerWindow).toBe(1800);
+    expect(tenZones.warnings).toEqual([
+      expect.stringMatching(/could drive 1800 requests per 5 minutes, above Cloudflare's limit/),
     ]);
+    const exactlyAtTheLimit = estimateApiUsage({
+      ...base,
+      zoneCount: 10,
+      recordsPerZone: 0,
+      triggerLoopOnEvent: true,
+    });
+    expect(exactlyAtTheLimit.eventBurstRequestsPerWindow).toBe(1200);
+    expect(exactlyAtTheLimit.warnings).toEqual([
+      expect.stringMatching(/could drive 1200 requests per 5 minutes, all of Cloudflare's limit/),
+    ]);
+    const justBelow = estimateApiUsage({
+      ...base,
+      zoneCount: 9,
+      recordsPerZone: 0,
+      triggerLoopOnEvent: true,
+    });
+    expect(justBelow.eventBurstRequestsPerWindow).toBe(1080);
+    expect(justBelow.warnings).toEqual([]);
   });
 });

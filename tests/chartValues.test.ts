@@ -58,17 +58,25 @@ function settingsOf(raw: Record<string, string> = {}): Settings {
 
 const defaults = (): Settings => settingsOf();
 
+/** The two ways to filter hostnames; external-dns takes one or the other. */
+const LIST_FILTERS = {
+  domainFilters: JSON.stringify(["example.com", "apps.example.org"]),
+  excludeDomains: JSON.stringify(["internal.example.com", "legacy.apps.example.org"]),
+};
+const REGEX_FILTERS = {
+  regexDomainFilter: "^([a-z0-9-]+\\.)*example\\.(com|org)$",
+  regexDomainExclusion: "^staging-[a-z0-9-]+\\.example\\.com$",
+};
+const FILTER_MODES = { "domain lists": LIST_FILTERS, regexes: REGEX_FILTERS };
+
 /** Every option that changes the chart values or the arguments, turned on. */
-const allOptions = (): Settings =>
+const allOptions = (filters: Record<string, string> = LIST_FILTERS): Settings =>
   settingsOf({
     zones: JSON.stringify([
       { name: "example.com", id: ZONE_COM },
       { name: "example.org", id: ZONE_ORG },
     ]),
-    domainFilters: JSON.stringify(["example.com", "apps.example.org"]),
-    excludeDomains: JSON.stringify(["internal.example.com", "legacy.apps.example.org"]),
-    regexDomainFilter: "^([a-z0-9-]+\\.)*example\\.(com|org)$",
-    regexDomainExclusion: "^staging-[a-z0-9-]+\\.example\\.com$",
+    ...filters,
     sources: JSON.stringify(["service", "ingress", "gateway-httproute", "gateway-grpcroute"]),
     policy: "upsert-only",
     proxied: "true",
@@ -120,11 +128,16 @@ describe("chartValues against the chart's values.schema.json (1.21.1)", () => {
     expect(validateAgainstChartSchema(chartValues(defaults(), [ZONE_COM], CHECKSUM))).toEqual([]);
   });
 
-  it("validates with every option turned on", () => {
-    expect(
-      validateAgainstChartSchema(chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM)),
-    ).toEqual([]);
-  });
+  it.each(Object.entries(FILTER_MODES))(
+    "validates with every option turned on (%s)",
+    (_, filters) => {
+      expect(
+        validateAgainstChartSchema(
+          chartValues(allOptions(filters), [ZONE_COM, ZONE_ORG], CHECKSUM),
+        ),
+      ).toEqual([]);
+    },
+  );
 
   it("the schema check can fail", () => {
     const values = { ...chartValues(defaults(), [ZONE_COM], CHECKSUM), policy: "delete-all" };
@@ -135,9 +148,14 @@ describe("chartValues against the chart's values.schema.json (1.21.1)", () => {
     expect(unknownKeyPaths(chartValues(defaults(), [ZONE_COM], CHECKSUM), CHART_SCHEMA)).toEqual(
       [],
     );
-    expect(
-      unknownKeyPaths(chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM), CHART_SCHEMA),
-    ).toEqual([]);
+    for (const filters of Object.values(FILTER_MODES)) {
+      expect(
+        unknownKeyPaths(
+          chartValues(allOptions(filters), [ZONE_COM, ZONE_ORG], CHECKSUM),
+          CHART_SCHEMA,
+        ),
+      ).toEqual([]);
+    }
   });
 
   it("the unknown-key walk reports unknown keys at the top and nested", () => {
@@ -171,19 +189,27 @@ describe("flags known to external-dns 0.21", () => {
     expect(FLAGS.has("--not-a-flag")).toBe(false);
   });
 
-  it("every extraArgs flag exists, with every option on", () => {
-    const unknown = extraArgs(allOptions(), [ZONE_COM, ZONE_ORG])
-      .map(flagOf)
-      .filter((flag) => !FLAGS.has(flag));
-    expect(unknown).toEqual([]);
-  });
+  it.each(Object.entries(FILTER_MODES))(
+    "every extraArgs flag exists, with every option on (%s)",
+    (_, filters) => {
+      const unknown = extraArgs(allOptions(filters), [ZONE_COM, ZONE_ORG])
+        .map(flagOf)
+        .filter((flag) => !FLAGS.has(flag));
+      expect(unknown).toEqual([]);
+    },
+  );
 
-  it("every container argument flag exists, with every option on", () => {
-    const unknown = containerArgs(chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM))
-      .map(flagOf)
-      .filter((flag) => !FLAGS.has(flag));
-    expect(unknown).toEqual([]);
-  });
+  it.each(Object.entries(FILTER_MODES))(
+    "every container argument flag exists, with every option on (%s)",
+    (_, filters) => {
+      const unknown = containerArgs(
+        chartValues(allOptions(filters), [ZONE_COM, ZONE_ORG], CHECKSUM),
+      )
+        .map(flagOf)
+        .filter((flag) => !FLAGS.has(flag));
+      expect(unknown).toEqual([]);
+    },
+  );
 
   it("every container argument flag exists, with the defaults (--no-cloudflare-proxied)", () => {
     const unknown = containerArgs(chartValues(defaults(), [ZONE_COM], CHECKSUM))
@@ -408,10 +434,22 @@ describe("containerArgs", () => {
       `--zone-id-filter=${ZONE_ORG}`,
       "--cloudflare-proxied",
       "--cloudflare-dns-records-per-page=100",
-      "--regex-domain-filter=^([a-z0-9-]+\\.)*example\\.(com|org)$",
-      "--regex-domain-exclusion=^staging-[a-z0-9-]+\\.example\\.com$",
       "--dry-run",
     ]);
+  });
+
+  it("renders the regexes and no domain lists when the regexes decide", () => {
+    const args = containerArgs(chartValues(allOptions(REGEX_FILTERS), [ZONE_COM], CHECKSUM));
+    expect(args.filter((arg) => /^--(domain-filter|exclude-domains|regex-)/.test(arg))).toEqual([
+      "--regex-domain-filter=^([a-z0-9-]+\\.)*example\\.(com|org)$",
+      "--regex-domain-exclusion=^staging-[a-z0-9-]+\\.example\\.com$",
+    ]);
+    const exclusionOnly = settingsOf({ regexDomainExclusion: "^staging\\." });
+    expect(
+      containerArgs(chartValues(exclusionOnly, [ZONE_COM], CHECKSUM)).filter((arg) =>
+        /^--(domain-filter|exclude-domains|regex-)/.test(arg),
+      ),
+    ).toEqual(["--regex-domain-exclusion=^staging\\."]);
   });
 
   it("renders the defaults: no --events, no exclusions, sync", () => {

@@ -115,7 +115,10 @@ describe("plan for the production stack (human)", () => {
       "Cloudflare API use (2 zone(s), 1000 records per zone, page size 5000, every 60s):",
     );
     expect(human.stdout).toContain(
-      "  per 5 minutes: 20 requests = 1.7% of Cloudflare's limit of 1200 (warning above 50%)",
+      "  per reconcile: 6 requests (per zone: 1 zone lookup + record pages + 1 empty page that ends the listing)",
+    );
+    expect(human.stdout).toContain(
+      "  per 5 minutes: 30 requests = 2.5% of Cloudflare's limit of 1200 (warning above 50%)",
     );
   });
 
@@ -128,7 +131,7 @@ describe("plan for the production stack (human)", () => {
     expect(busy.status).toBe(0);
     expect(busy.stdout).toContain("Cloudflare API use (2 zone(s), 100000 records per zone");
     expect(busy.stdout).toMatch(
-      /Warnings \(1\):\n {2}! with triggerLoopOnEvent, a steady stream of Kubernetes events could drive 2520 requests/,
+      /Warnings \(1\):\n {2}! with triggerLoopOnEvent, a steady stream of Kubernetes events could drive 2640 requests/,
     );
   });
 
@@ -157,7 +160,11 @@ describe("plan for the production stack (JSON)", () => {
     expect(json.sopsSecret?.gitopsFile).toBe(
       "k8s/secrets/production/external-dns-cloudflare.enc.yaml",
     );
-    expect(json.apiUsage).toMatchObject({ requestsPerWindow: 20, recordsPerZone: 1000 });
+    expect(json.apiUsage).toMatchObject({
+      requestsPerReconcile: 6,
+      requestsPerWindow: 30,
+      recordsPerZone: 1000,
+    });
   });
 });
 

@@ -38,14 +38,21 @@ describe("minimal stack", () => {
     ).toEqual([]);
   });
 
-  it("warns about the apex and deploys anyway", async () => {
-    expect(warnings).toContainEqual(
+  it("warns about the apex, and nothing else, and deploys anyway", async () => {
+    expect(warnings).toEqual([
       expect.stringMatching(/^external-dns:txtPrefix: "txt-" lacks %\{record_type\}.*apex/),
-    );
+    ]);
     const args = await resolved(run.exports.externalDnsArgs as pulumi.Output<string[]>);
     expect(args).toContain("--txt-prefix=txt-");
     expect(args).toContain(`--zone-id-filter=${LOOKED_UP_ZONE_IDS["example.net"]}`);
     expect(args).toContain("--domain-filter=example.net");
+  });
+
+  it("exports every output with a value: a token without expiry or rotation says never", () => {
+    expect(run.exports.tokenExpiresOn).toBe("never");
+    expect(run.exports.tokenNextRotation).toBe("never");
+    expect(Object.values(run.exports)).not.toContain(undefined);
+    expect(warnings.filter((warning) => warning.startsWith("Undefined value"))).toEqual([]);
   });
 
   it("mints an unrestricted-IP token when no CIDRs are configured", () => {

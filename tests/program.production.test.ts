@@ -23,6 +23,8 @@ const PRODUCTION_ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353";
 const ORG_ZONE_ID = LOOKED_UP_ZONE_IDS["example.org"];
 
 let run: ProgramRun;
+const warn = vi.spyOn(pulumi.log, "warn");
+let warnings: string[];
 
 /** The program reads the clock for the token's rotation period: pin it. */
 const NOW = new Date("2026-11-25T12:00:00Z");
@@ -41,8 +43,13 @@ const expectedToken = tokenSpec(
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ["Date"], now: NOW });
   run = await runProgram("production", stackConfig("production"));
+  // Vitest clears mock calls before each test: keep what the program and the runtime logged.
+  warnings = warn.mock.calls.map(([message]) => message);
 });
-afterAll(() => vi.useRealTimers());
+afterAll(() => {
+  vi.useRealTimers();
+  warn.mockRestore();
+});
 
 function one(type: string) {
   const found = run.record.ofType(type);
@@ -252,6 +259,10 @@ describe("production stack", () => {
     expect(checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(checksum).not.toBe(encryptedSecretChecksum(MINTED_TOKEN));
     expect(sopsSecret.sops).toBeDefined();
+  });
+
+  it("logs no warning: the config is clean and every stack output has a value", () => {
+    expect(warnings).toEqual([]);
   });
 
   it("exports the deployment's facts and no token value", async () => {

@@ -512,6 +512,53 @@ const invalidCases: [string, Record<string, string>, InvalidCase][] = [
     { txtPrefix: "txt..%{record_type}." },
     { at: "txtPrefix", given: '"txt..%{record_type}."', allowed: "must not contain '..'" },
   ],
+  ...["999ms", "0.5s", "1ns", "500ms"].map(
+    (value): [string, Record<string, string>, InvalidCase] => [
+      `the interval ${value}, faster than the controller's one-second tick`,
+      { interval: value },
+      {
+        at: "interval",
+        given: json(value),
+        allowed: "must be at least 1s: external-dns checks once a second",
+      },
+    ],
+  ),
+  ...Object.entries({
+    unstructured: "it needs --unstructured-resource flags and RBAC",
+    connector: "it needs --connector-source-server",
+    fake: "it publishes ten random test records under example.com",
+  }).map(([source, why]): [string, Record<string, string>, InvalidCase] => [
+    `the unsupported source ${source}`,
+    { sources: json(["service", source]) },
+    { at: "sources[1]", given: json(source), allowed: `is not supported: ${why}` },
+  ]),
+  ...(["regexDomainFilter", "regexDomainExclusion"] as const).flatMap(
+    (regexKey): [string, Record<string, string>, InvalidCase][] => [
+      [
+        `an empty ${regexKey}`,
+        { [regexKey]: "" },
+        { at: regexKey, given: '""', allowed: "must not be empty; leave the key out" },
+      ],
+      [
+        `domainFilters beside ${regexKey}`,
+        { [regexKey]: "\\.example\\.com$", domainFilters: json(["example.com"]) },
+        {
+          at: "domainFilters",
+          given: json(["example.com"]),
+          allowed: `cannot be combined with external-dns:${regexKey}: external-dns ignores --domain-filter and --exclude-domains whenever a regex filter is set`,
+        },
+      ],
+      [
+        `excludeDomains beside ${regexKey}`,
+        { [regexKey]: "\\.example\\.com$", excludeDomains: json(["internal.example.com"]) },
+        {
+          at: "excludeDomains",
+          given: json(["internal.example.com"]),
+          allowed: `cannot be combined with external-dns:${regexKey}`,
+        },
+      ],
+    ],
+  ),
 ];
 
 describe("loadSettings: invalid values", () => {
@@ -568,6 +615,46 @@ describe("loadSettings: invalid values", () => {
       expect.stringMatching(/^external-dns:zones\[1\]\.name: /),
       expect.stringMatching(/^external-dns:zones\[2\]\.id: /),
     ]);
+  });
+});
+
+describe("loadSettings: regex filters", () => {
+  it("renders no domain filters when a regex decides, and keeps them otherwise", () => {
+    const zones = json(["example.com", "example.org"]);
+    expect(settingsFor({ zones }).domainFilters).toEqual(["example.com", "example.org"]);
+    for (const regexKey of ["regexDomainFilter", "regexDomainExclusion"]) {
+      const settings = settingsFor({ zones, [regexKey]: "^staging\\." });
+      expect(settings.domainFilters).toEqual([]);
+      expect(settings.excludeDomains).toEqual([]);
+    }
+  });
+
+  it("accepts an empty excludeDomains beside a regex (Pulumi.yaml's default)", () => {
+    expect(
+      settingsFor({ regexDomainExclusion: "^staging\\.", excludeDomains: "[]" }).excludeDomains,
+    ).toEqual([]);
+  });
+
+  it("names both regex keys and both lists when all four are set", () => {
+    const errors = errorsFor({
+      regexDomainFilter: "\\.example\\.com$",
+      regexDomainExclusion: "^staging\\.",
+      domainFilters: json(["example.com"]),
+      excludeDomains: json(["internal.example.com"]),
+    });
+    expect(errors).toHaveLength(2);
+    for (const error of errors) {
+      expect(error).toContain(
+        "cannot be combined with external-dns:regexDomainFilter and external-dns:regexDomainExclusion",
+      );
+    }
+  });
+
+  it("warns about an apex-unsafe txtPrefix only when the filter admits a zone apex", () => {
+    const apexAdmitted = { txtPrefix: "txt-", regexDomainExclusion: "^staging\\." };
+    expect(warningsFor(apexAdmitted)).toEqual([expect.stringContaining("txtPrefix")]);
+    const apexExcluded = { txtPrefix: "txt-", regexDomainFilter: "^.+\\.example\\.com$" };
+    expect(warningsFor(apexExcluded)).toEqual([]);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   ownershipRecords,
   ownershipTxtName,
   SAMPLE_HOST_LABEL,
+  sampleHosts,
 } from "../components/txtRecords";
 import { DEFAULT_TXT_PREFIX } from "../stacks/options";
 
@@ -85,11 +86,41 @@ describe("ownershipTxtName", () => {
   });
 });
 
+/** The sample hosts of plain domain filters. */
+const hostsOf = (domainFilters: string[]) => sampleHosts({ domainFilters, excludeDomains: [] }, []);
+
+describe("sampleHosts", () => {
+  const zones = ["example.com", "example.org"];
+
+  it("samples the apex and www. of each domain filter, leaving out excluded hosts", () => {
+    expect(hostsOf(["example.com", "apps.example.org"])).toEqual([
+      "example.com",
+      "www.example.com",
+      "apps.example.org",
+      "www.apps.example.org",
+    ]);
+    expect(
+      sampleHosts({ domainFilters: ["example.com"], excludeDomains: ["www.example.com"] }, zones),
+    ).toEqual(["example.com"]);
+  });
+
+  it("samples the zones when the regexes decide, keeping only what they admit", () => {
+    const regexOnly = { domainFilters: [], excludeDomains: [] };
+    expect(
+      sampleHosts({ ...regexOnly, regexDomainFilter: "^www\\.example\\.(com|org)$" }, zones),
+    ).toEqual(["www.example.com", "www.example.org"]);
+    expect(sampleHosts({ ...regexOnly, regexDomainExclusion: "\\.org$" }, zones)).toEqual([
+      "example.com",
+      "www.example.com",
+    ]);
+  });
+});
+
 describe("ownershipRecords", () => {
   it("covers the apex and the sample host, for A, AAAA and CNAME", () => {
     expect([...MANAGED_RECORD_TYPES]).toEqual(["A", "AAAA", "CNAME"]);
     expect(SAMPLE_HOST_LABEL).toBe("www");
-    expect(ownershipRecords(["example.com"], "externaldns-%{record_type}.")).toEqual([
+    expect(ownershipRecords(hostsOf(["example.com"]), "externaldns-%{record_type}.")).toEqual([
       { host: "example.com", recordType: "A", txtName: "externaldns-a.example.com" },
       { host: "example.com", recordType: "AAAA", txtName: "externaldns-aaaa.example.com" },
       { host: "example.com", recordType: "CNAME", txtName: "externaldns-cname.example.com" },
@@ -108,13 +139,13 @@ describe("ownershipRecords", () => {
   });
 
   it("keeps every ownership record inside the zone with the default prefix", () => {
-    const records = ownershipRecords(["example.com"], DEFAULT_TXT_PREFIX);
+    const records = ownershipRecords(hostsOf(["example.com"]), DEFAULT_TXT_PREFIX);
     expect(records).toHaveLength(6);
     for (const record of records) expect(record.txtName.endsWith(".example.com")).toBe(true);
   });
 
   it("shows the apex record leaving the zone with a plain prefix", () => {
-    const records = ownershipRecords(["example.com"], "txt-");
+    const records = ownershipRecords(hostsOf(["example.com"]), "txt-");
     expect(records.map((record) => record.txtName)).toEqual([
       "txt-a-example.com",
       "txt-aaaa-example.com",
@@ -132,7 +163,10 @@ describe("ownershipRecords", () => {
   });
 
   it("gives six records per domain filter, in filter order", () => {
-    const records = ownershipRecords(["example.com", "apps.example.org"], DEFAULT_TXT_PREFIX);
+    const records = ownershipRecords(
+      hostsOf(["example.com", "apps.example.org"]),
+      DEFAULT_TXT_PREFIX,
+    );
     expect(records).toHaveLength(12);
     expect(records.slice(6).map((record) => record.host)).toEqual([
       "apps.example.org",
@@ -145,7 +179,7 @@ describe("ownershipRecords", () => {
     expect(records[6].txtName).toBe("externaldns-a.apps.example.org");
   });
 
-  it("is empty without domain filters", () => {
+  it("is empty without sample hosts", () => {
     expect(ownershipRecords([], DEFAULT_TXT_PREFIX)).toEqual([]);
   });
 });

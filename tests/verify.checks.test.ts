@@ -17,6 +17,7 @@ import {
   logChecks,
   orphanChecks,
   ownerOf,
+  recordChecks,
   secretChainChecks,
   tokenChecks,
 } from "../verify/checks";
@@ -224,6 +225,42 @@ describe("declared hostnames", () => {
   });
 });
 
+describe("record checks follow external-dns's filter", () => {
+  const declared = [
+    { hostname: "shop.example.com", source: "ingress/shop/shop" },
+    { hostname: "admin.internal.example.com", source: "ingress/shop/shop" },
+    { hostname: "staging.example.com", source: "ingress/shop/staging" },
+    { hostname: "blog.example.net", source: "ingress/blog/elsewhere" },
+  ];
+  const checked = (filter: Partial<Expectations>) =>
+    recordChecks(declared, new Map(), { ...expected, ...filter }).map((result) => result.check);
+
+  it("with domain filters and exclusions: names under the filters, not excluded", () => {
+    expect(
+      checked({ domainFilters: ["example.com"], excludeDomains: ["internal.example.com"] }),
+    ).toEqual(["shop.example.com", "staging.example.com"]);
+  });
+
+  it("with only a regex exclusion: every other name, inside the domain filters or not", () => {
+    const exclusionOnly = {
+      domainFilters: [],
+      excludeDomains: [],
+      regexDomainExclusion: "^staging\\.",
+    };
+    expect(checked(exclusionOnly)).toEqual([
+      "shop.example.com",
+      "admin.internal.example.com",
+      "blog.example.net",
+    ]);
+  });
+
+  it("with a regex filter: only what it matches", () => {
+    expect(
+      checked({ domainFilters: [], excludeDomains: [], regexDomainFilter: "\\.example\\.net$" }),
+    ).toEqual(["blog.example.net"]);
+  });
+});
+
 describe("orphan checks", () => {
   const records = fixture<{ result: { name: string; content: string }[] }>(
     "cloudflare-txt-records.json",
@@ -235,6 +272,19 @@ describe("orphan checks", () => {
     expect(result).toMatchObject({
       status: "warn",
       detail: "records without a source: legacy.example.com, old.example.com",
+    });
+  });
+
+  it("leave out hosts outside the filter: external-dns never deletes those", () => {
+    const [result] = orphanChecks(records, declared, {
+      ...expected,
+      domainFilters: [],
+      excludeDomains: [],
+      regexDomainExclusion: "^legacy\\.",
+    });
+    expect(result).toMatchObject({
+      status: "warn",
+      detail: "records without a source: old.example.com",
     });
   });
 

@@ -3,7 +3,8 @@
  * zone with correct, missing and wrongly-owned records. Nothing leaves the machine.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admitted, type Expectations, recordChecks } from "../verify/checks";
+import { managesHostname } from "../components/hostnameFilter";
+import { type Expectations, recordChecks } from "../verify/checks";
 import { newResolver, resolveHostnames } from "../verify/dns";
 import { type DnsServer, startDnsServer } from "./support/dnsServer";
 import { requireTools } from "./support/tools";
@@ -63,7 +64,9 @@ async function check() {
   if (!server) throw new Error("no DNS server");
   const resolved = await resolveHostnames(
     newResolver(server.address),
-    declared.map((entry) => entry.hostname).filter((hostname) => admitted(hostname, expected)),
+    declared
+      .map((entry) => entry.hostname)
+      .filter((hostname) => managesHostname(expected, hostname)),
     expected.txtPrefix,
   );
   return { resolved, results: recordChecks(declared, resolved, expected) };

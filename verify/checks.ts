@@ -3,10 +3,9 @@
  * (in the cluster, at Cloudflare, in DNS) and what the stack expects, to
  * pass / warn / fail results with a one-line hint.
  */
-import { RE2JS } from "re2js";
+import { type HostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
 import { MANAGED_RECORD_TYPES, ownershipTxtName } from "../components/txtRecords";
-import { isWithinDomain } from "../stacks/formats";
 
 export type Status = "pass" | "warn" | "fail";
 
@@ -18,8 +17,8 @@ export interface CheckResult {
   hint?: string;
 }
 
-/** What the stack config says the deployment should look like. */
-export interface Expectations {
+/** What the stack config says the deployment should look like; the filter is external-dns's. */
+export interface Expectations extends HostnameFilter {
   namespace: string;
   /** Container arguments as the program renders them; `<...>` placeholders match any zone ID. */
   containerArgs: string[];
@@ -27,10 +26,6 @@ export interface Expectations {
   policy: string;
   txtOwnerId: string;
   txtPrefix: string;
-  domainFilters: string[];
-  excludeDomains: string[];
-  regexDomainFilter?: string;
-  regexDomainExclusion?: string;
   requiredCrds: string[];
 }
 
@@ -289,21 +284,6 @@ export interface DeclaredHostname {
   source: string;
 }
 
-/** Whether external-dns's filters admit a hostname (domain filters, exclusions, regexes). */
-export function admitted(hostname: string, expected: Expectations): boolean {
-  if (
-    expected.regexDomainExclusion &&
-    RE2JS.compile(expected.regexDomainExclusion).matcher(hostname).find()
-  )
-    return false;
-  if (expected.regexDomainFilter)
-    return RE2JS.compile(expected.regexDomainFilter).matcher(hostname).find();
-  return (
-    expected.domainFilters.some((domain) => isWithinDomain(hostname, domain)) &&
-    !expected.excludeDomains.some((domain) => isWithinDomain(hostname, domain))
-  );
-}
-
 /** What DNS answered for one hostname. */
 export interface ResolvedHostname {
   records: Partial<Record<(typeof MANAGED_RECORD_TYPES)[number], string[]>>;
@@ -324,7 +304,7 @@ export function recordChecks(
   expected: Expectations,
 ): CheckResult[] {
   return declared
-    .filter(({ hostname }) => admitted(hostname, expected))
+    .filter(({ hostname }) => managesHostname(expected, hostname))
     .map(({ hostname, source }) => {
       const answer = resolved.get(hostname) ?? { records: {}, txt: {} };
       if (answer.error) {
@@ -381,8 +361,9 @@ export interface OwnershipTxtRecord {
 }
 
 /**
- * Ownership records of this owner whose host no Kubernetes object declares any
- * more. Under `sync` external-dns deletes them; if they stay, something is wrong.
+ * Ownership records of this owner, for hosts the filter admits, that no
+ * Kubernetes object declares any more. Under `sync` external-dns deletes them;
+ * if they stay, something is wrong. (It never touches hosts outside its filter.)
  */
 export function orphanChecks(
   txtRecords: OwnershipTxtRecord[] | undefined,
@@ -405,7 +386,8 @@ export function orphanChecks(
   const orphans = txtRecords
     .filter((record) => ownerOf([record.content.replace(/^"|"$/g, "")]) === expected.txtOwnerId)
     .map((record) => hostOfOwnershipRecord(record.name, expected.txtPrefix))
-    .filter((host): host is string => host !== undefined && !hosts.has(host));
+    .filter((host): host is string => host !== undefined && !hosts.has(host))
+    .filter((host) => managesHostname(expected, host));
   const unique = [...new Set(orphans)].sort();
   return [
     unique.length === 0

@@ -5,11 +5,11 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { requiredGatewayCrds } from "../components/gatewayApi";
+import { managesHostname } from "../components/hostnameFilter";
 import { buildPlan } from "../plan/report";
 import { isCloudflareId } from "../stacks/formats";
 import { loadSettings, projectKeys, type Settings } from "../stacks/settings";
 import {
-  admitted,
   type CheckResult,
   deploymentChecks,
   type Expectations,
@@ -90,7 +90,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
     newResolver(options.resolver),
     cluster.declared
       .map((entry) => entry.hostname)
-      .filter((hostname) => admitted(hostname, expected)),
+      .filter((hostname) => managesHostname(expected, hostname)),
     expected.txtPrefix,
   );
 
