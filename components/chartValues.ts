@@ -3,14 +3,43 @@
  * arguments the chart renders from them. Only keys of the chart's
  * values.schema.json are used: the chart silently ignores unknown keys.
  */
+import { createHash } from "node:crypto";
 import type { Settings } from "../stacks/settings";
 import { TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "./sopsSecret";
 
 export const CHART_NAME = "external-dns";
 export const RELEASE_NAME = "external-dns";
 
-/** Pod annotation whose change rolls the pods when the encrypted token changes. */
+/** Pod annotation whose change rolls the pods when the token or its recipients change. */
 export const SECRET_CHECKSUM_ANNOTATION = "checksum/cloudflare-sops-secret";
+
+/** What decides the Secret's content: a new token (name, expiry, owner) or new recipients. */
+export interface TokenRollout {
+  tokenName: string;
+  tokenExpiresOn?: string;
+  /** The account that owns the token; undefined: the bootstrap token's user. */
+  tokenAccountId?: string;
+  recipients: readonly string[];
+  namespace: string;
+}
+
+/**
+ * The pod annotation's value: a digest of inputs known at preview, so the dry
+ * run renders every chart object. It changes exactly when a new token is minted
+ * (a rotation, a new expiry, a new owner: each replaces the token) or the
+ * SopsSecret is encrypted for other recipients, and never otherwise; zone and
+ * IP changes update the token in place and keep its value.
+ */
+export function tokenRolloutChecksum(rollout: TokenRollout): string {
+  const identity = {
+    tokenName: rollout.tokenName,
+    tokenExpiresOn: rollout.tokenExpiresOn ?? null,
+    tokenAccountId: rollout.tokenAccountId ?? null,
+    recipients: [...rollout.recipients].sort(),
+    namespace: rollout.namespace,
+  };
+  return createHash("sha256").update(JSON.stringify(identity)).digest("hex");
+}
 
 /** The chart's defaults for values this program does not set but that appear in the arguments. */
 const CHART_DEFAULTS = { logLevel: "info", logFormat: "text" } as const;
@@ -56,7 +85,7 @@ export function extraArgs(settings: Settings, zoneIds: readonly string[]): strin
 export function chartValues(
   settings: Settings,
   zoneIds: readonly string[],
-  encryptedSecretChecksum: string,
+  rolloutChecksum: string,
 ): ChartValues {
   return {
     provider: { name: "cloudflare" },
@@ -76,7 +105,7 @@ export function chartValues(
     interval: settings.interval,
     triggerLoopOnEvent: settings.triggerLoopOnEvent,
     extraArgs: extraArgs(settings, zoneIds),
-    podAnnotations: { [SECRET_CHECKSUM_ANNOTATION]: encryptedSecretChecksum },
+    podAnnotations: { [SECRET_CHECKSUM_ANNOTATION]: rolloutChecksum },
     resources: settings.resources,
   };
 }

@@ -2,15 +2,12 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  encryptedSecretChecksum,
   parseEncryptedSopsSecret,
   SOPS_SECRET_API_VERSION,
   SOPS_SECRET_KIND,
   SOPS_SECRET_NAME,
   sopsEncryptInvocation,
-  sopsSecretResource,
   sopsSecretYaml,
-  WAIT_FOR_HEALTHY_ANNOTATION,
 } from "./sopsSecret";
 
 export interface EncryptedSopsSecretArgs {
@@ -32,9 +29,7 @@ export interface EncryptedSopsSecretArgs {
 export class EncryptedSopsSecret extends pulumi.ComponentResource {
   /** The encrypted manifest as sops wrote it. */
   public readonly encryptedYaml: pulumi.Output<string>;
-  /** SHA-256 of the encrypted manifest: changes exactly when it is re-encrypted. */
-  public readonly checksum: pulumi.Output<string>;
-  /** The SopsSecret custom resource; ready once the operator reports Healthy. */
+  /** The SopsSecret custom resource, exactly as sops wrote it (see sopsDecryption.ts for the wait). */
   public readonly resource: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: EncryptedSopsSecretArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -63,10 +58,7 @@ export class EncryptedSopsSecret extends pulumi.ComponentResource {
     );
 
     this.encryptedYaml = encrypt.stdout;
-    this.checksum = encrypt.stdout.apply(encryptedSecretChecksum);
-    const applied = encrypt.stdout.apply((yaml) =>
-      sopsSecretResource(parseEncryptedSopsSecret(yaml)),
-    );
+    const applied = encrypt.stdout.apply(parseEncryptedSopsSecret);
 
     this.resource = new k8s.apiextensions.CustomResource(
       SOPS_SECRET_NAME,
@@ -74,17 +66,13 @@ export class EncryptedSopsSecret extends pulumi.ComponentResource {
         // Kind and metadata are known before encryption, so preview can show them.
         apiVersion: SOPS_SECRET_API_VERSION,
         kind: SOPS_SECRET_KIND,
-        metadata: {
-          name: SOPS_SECRET_NAME,
-          namespace: args.namespace,
-          annotations: WAIT_FOR_HEALTHY_ANNOTATION,
-        },
+        metadata: { name: SOPS_SECRET_NAME, namespace: args.namespace },
         spec: applied.apply((document) => document.spec),
         sops: applied.apply((document) => document.sops),
       },
       { parent: this },
     );
 
-    this.registerOutputs({ encryptedYaml: this.encryptedYaml, checksum: this.checksum });
+    this.registerOutputs({ encryptedYaml: this.encryptedYaml });
   }
 }

@@ -1,10 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../stacks/settings";
-import { chartSource, chartValues, containerArgs, RELEASE_NAME } from "./chartValues";
+import {
+  chartSource,
+  chartValues,
+  containerArgs,
+  RELEASE_NAME,
+  tokenRolloutChecksum,
+} from "./chartValues";
 import { CloudflareDnsToken } from "./cloudflareDnsToken";
+import { type ClusterReader, type SopsSecretTarget, sha256Hex } from "./clusterAccess";
 import { EncryptedSopsSecret } from "./encryptedSopsSecret";
-import { missingCrdHint, requiredGatewayCrds } from "./gatewayApi";
+import { waitForDecryption } from "./sopsDecryption";
+import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "./sopsSecret";
 import type { TokenSpec } from "./tokenLifecycle";
 import { type OwnershipRecord, ownershipRecords, sampleHosts } from "./txtRecords";
 
@@ -13,6 +21,11 @@ export interface ExternalDnsArgs {
   settings: Settings;
   /** Name, expiry, rotation and owner of the Cloudflare token (see `tokenSpec`). */
   token: TokenSpec;
+  /**
+   * Reads the cluster the Kubernetes provider deploys to, for the operator's
+   * progress after the SopsSecret is applied (see clusterAccess.ts).
+   */
+  cluster: ClusterReader;
 }
 
 /** Pod Security Standard labels for the namespace: the chart's defaults meet `restricted`. */
@@ -78,18 +91,26 @@ export class ExternalDns extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const requiredCrds = requiredGatewayCrds(settings.sources);
-    if (requiredCrds.length > 0)
-      pulumi.log.info(missingCrdHint(requiredCrds, settings.sources), this);
-    const gatewayCrds = requiredCrds.map((crd) =>
-      k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-required-crd-${crd}`, crd, {
-        parent: this,
-      }),
+    const rolloutChecksum = tokenRolloutChecksum({
+      tokenName: args.token.name,
+      tokenExpiresOn: args.token.expiresOn,
+      tokenAccountId: args.token.accountId,
+      recipients: settings.sopsAgeRecipients,
+      namespace: settings.namespace,
+    });
+    const values = token.zoneIds.apply((zoneIds) =>
+      chartValues(settings, zoneIds, rolloutChecksum),
     );
-
-    const values = pulumi
-      .all([token.zoneIds, secret.checksum])
-      .apply(([zoneIds, checksum]) => chartValues(settings, zoneIds, checksum));
+    // On up, the chart starts (or rolls) external-dns only once the operator has
+    // put this token into the Secret. The dry run shows the values at once.
+    const decrypted = pulumi
+      .all([secret.resource.id, namespace.metadata.name, token.value])
+      .apply(([_id, namespaceName, tokenValue]) =>
+        this.waitForOperator(args.cluster, namespaceName, tokenValue),
+      );
+    const chartValuesInput = pulumi.runtime.isDryRun()
+      ? values
+      : pulumi.all([values, pulumi.unsecret(decrypted)]).apply(([ready]) => ready);
 
     this.releaseName = RELEASE_NAME;
     new k8s.helm.v4.Chart(
@@ -99,9 +120,9 @@ export class ExternalDns extends pulumi.ComponentResource {
         name: RELEASE_NAME,
         version: settings.chartVersion,
         namespace: namespace.metadata.name,
-        values,
+        values: chartValuesInput,
       },
-      { parent: this, dependsOn: [secret.resource, ...gatewayCrds] },
+      { parent: this, dependsOn: [secret.resource] },
     );
 
     this.namespace = namespace.metadata.name;
@@ -127,5 +148,26 @@ export class ExternalDns extends pulumi.ComponentResource {
       externalDnsArgs: this.externalDnsArgs,
       ownershipTxtRecords: this.ownershipTxtRecords,
     });
+  }
+
+  /** Waits until the operator has put this token into the Secret (see sopsDecryption.ts). */
+  private async waitForOperator(
+    reader: ClusterReader,
+    namespace: string,
+    tokenValue: string,
+  ): Promise<void> {
+    if (reader.rendersOnly) return;
+    const target: SopsSecretTarget = {
+      namespace,
+      sopsSecretName: SOPS_SECRET_NAME,
+      secretName: TOKEN_SECRET_NAME,
+      secretKey: TOKEN_SECRET_KEY,
+    };
+    await waitForDecryption(
+      reader,
+      target,
+      sha256Hex(tokenValue),
+      (message) => new pulumi.RunError(message),
+    );
   }
 }

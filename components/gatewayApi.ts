@@ -1,6 +1,7 @@
 /**
  * Gateway API CRDs that external-dns's gateway sources watch. Without them,
- * external-dns fails at start-up, so the program checks for them at preview.
+ * external-dns fails at start-up, so the program checks for them before it
+ * changes anything (see ExternalDns), and only warns when it cannot ask.
  */
 import type { Source } from "../stacks/options";
 
@@ -20,15 +21,36 @@ export function requiredGatewayCrds(sources: readonly Source[]): string[] {
   return routeCrds.length === 0 ? [] : [`gateways.${GATEWAY_API_GROUP}`, ...routeCrds];
 }
 
-/**
- * Logged before the CRDs are read. If a read then fails with "does not exist",
- * this line says why the CRDs are needed and what to do.
- */
-export function missingCrdHint(crds: readonly string[], sources: readonly Source[]): string {
-  const gatewaySources = sources.filter((source) => source.startsWith("gateway-")).join(", ");
+/** Where the Gateway API CRDs come from (the standard channel serves every route kind external-dns reads since v1.6). */
+export const GATEWAY_API_INSTALL_HINT =
+  "install the Gateway API CRDs, standard channel v1.6 or later (it includes TLSRoute, TCPRoute and UDPRoute; " +
+  "older releases carry those only in the experimental channel): kubectl apply --server-side -f " +
+  "https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/standard-install.yaml";
+
+/** The error when a reachable cluster lacks CRDs that the gateway sources need. */
+export function missingCrdsMessage(missing: readonly string[], sources: readonly Source[]): string {
   return (
-    `external-dns:sources includes ${gatewaySources}, so the Gateway API CRDs ${crds.join(", ")} must be installed. ` +
-    "If reading one fails with 'does not exist', install the Gateway API CRDs (standard channel; " +
-    "experimental for TLSRoute, TCPRoute and UDPRoute) or remove the gateway sources."
+    `external-dns:sources includes ${gatewaySources(sources)}, but the cluster lacks the Gateway API CRDs ${missing.join(", ")}; ` +
+    `external-dns would fail at start-up. Nothing was changed. ${capitalize(GATEWAY_API_INSTALL_HINT)}, or remove the gateway sources.`
   );
+}
+
+/** The warning when the cluster could not be asked (e.g. not reachable at preview). */
+export function uncheckedCrdsMessage(
+  crds: readonly string[],
+  sources: readonly Source[],
+  reason: string,
+): string {
+  return (
+    `could not check that the cluster has the Gateway API CRDs ${crds.join(", ")} that ${gatewaySources(sources)} need (${reason}); ` +
+    "the check runs again on every preview and up."
+  );
+}
+
+function gatewaySources(sources: readonly Source[]): string {
+  return sources.filter((source) => ROUTE_CRDS[source] !== undefined).join(", ");
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -3,7 +3,6 @@
  * sops invocation that encrypts it. sops-secrets-operator decrypts it into the
  * Secret `cloudflare-api-token` that external-dns reads.
  */
-import { createHash } from "node:crypto";
 import { parse, stringify } from "yaml";
 
 export const SOPS_SECRET_API_VERSION = "isindir.github.com/v1alpha3";
@@ -18,11 +17,6 @@ export const SOPS_ENCRYPTED_SUFFIX = "Templates";
 /** The sops release this project is tested with. */
 export const SOPS_VERSION = "v3.13.3";
 export const SOPS_INSTALL_HINT = `go install github.com/getsops/sops/v3/cmd/sops@${SOPS_VERSION}`;
-
-/** Makes `pulumi up` wait until the operator has decrypted the secret. */
-export const WAIT_FOR_HEALTHY_ANNOTATION = {
-  "pulumi.com/waitFor": "jsonpath={.status.message}=Healthy",
-};
 
 /** Environment variable naming the optional GitOps copy of the encrypted manifest. */
 export const OUTPUT_FILE_VARIABLE = "EXTERNAL_DNS_SOPS_OUTPUT_FILE";
@@ -121,28 +115,4 @@ export function parseEncryptedSopsSecret(encryptedYaml: string): EncryptedSopsSe
     );
   }
   return document as EncryptedSopsSecret;
-}
-
-/**
- * The object applied to the cluster: exactly what sops wrote, plus the
- * `pulumi.com/waitFor` annotation. The operator ignores the sops MAC (Kubernetes
- * always adds metadata), so annotating after encryption is safe.
- */
-export function sopsSecretResource(encrypted: EncryptedSopsSecret): EncryptedSopsSecret {
-  return {
-    ...encrypted,
-    metadata: {
-      ...encrypted.metadata,
-      annotations: { ...encrypted.metadata.annotations, ...WAIT_FOR_HEALTHY_ANNOTATION },
-    },
-  };
-}
-
-/**
- * SHA-256 of the encrypted manifest. It changes exactly when the manifest is
- * re-encrypted (new token or recipients), which is when pods must restart, and
- * reveals nothing about the token.
- */
-export function encryptedSecretChecksum(encryptedYaml: string): string {
-  return createHash("sha256").update(encryptedYaml).digest("hex");
 }

@@ -1,12 +1,16 @@
 /**
- * Runs the real program (index.ts) offline, under Pulumi's mocks: the same
- * code path `pulumi up` takes, with a stand-in "world" answering for
- * Cloudflare, the cluster and the sops command. The plan and the tests both
+ * Runs the real program offline, under Pulumi's mocks: what index.ts runs
+ * (`deployStack`), the same code path `pulumi up` takes, with a stand-in
+ * "world" answering for Cloudflare, the cluster and the sops command. The plan and the tests both
  * run the program through here.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { type ClusterReader, sha256Hex } from "../components/clusterAccess";
+import { OPERATOR_HEALTHY } from "../components/sopsDecryption";
+import { deployStack } from "../components/stack";
 import type { StackOutputs } from "../components/stackOutputs";
 import { CONFIG_NAMESPACE } from "../stacks/settings";
+import { loadStackSettings } from "../stacks/stackConfig";
 
 /** What the outside world would answer at deploy time. */
 export interface OfflineWorld {
@@ -22,6 +26,28 @@ export interface OfflineWorld {
   stackOutputs(stack: string): Record<string, unknown>;
   /** Whether the cluster has a CRD. */
   hasCrd(name: string): boolean;
+  /** Why the cluster cannot be read directly; undefined: it can. */
+  clusterUnreachable?: string;
+  /** The operator's status for the SopsSecret; undefined: Healthy, with the minted token in the Secret. */
+  operatorStatus?: string;
+}
+
+/** The cluster as the program reads it directly, answered from the world. */
+export function worldClusterReader(world: OfflineWorld): ClusterReader {
+  return {
+    rendersOnly: false,
+    async crdPresence(names) {
+      if (world.clusterUnreachable) return { reachable: false, reason: world.clusterUnreachable };
+      return { reachable: true, missing: names.filter((name) => !world.hasCrd(name)) };
+    },
+    async observeSopsSecret() {
+      if (world.operatorStatus) return { status: world.operatorStatus };
+      return {
+        status: OPERATOR_HEALTHY,
+        secretValueSha256: sha256Hex(world.mintedToken.value),
+      };
+    },
+  };
 }
 
 export interface RegisteredResource {
@@ -77,7 +103,7 @@ export async function installOfflineMocks(
           wireInputs: wireArgs.inputs,
           id: wireArgs.id,
         });
-        return newResourceState(wireArgs.type, wireArgs.name, inputs, wireArgs.id, world);
+        return newResourceState(wireArgs.type, wireArgs.name, inputs, world);
       },
       call(args) {
         record.invokes.push({ token: args.token, args: args.inputs });
@@ -111,7 +137,6 @@ function newResourceState(
   type: string,
   name: string,
   inputs: Record<string, unknown>,
-  id: string | undefined,
   world: OfflineWorld,
 ): { id: string; state: Record<string, unknown> } {
   switch (type) {
@@ -130,9 +155,6 @@ function newResourceState(
       const stack = String(inputs.name);
       return { id: stack, state: { ...inputs, outputs: world.stackOutputs(stack) } };
     }
-    case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
-      if (id && !world.hasCrd(id)) throw rpcError(`resource '${id}' does not exist`);
-      return { id: id ?? name, state: { metadata: { name: id } } };
     default:
       return { id: `${name}-id`, state: inputs };
   }
@@ -158,7 +180,7 @@ export function unwrapSecrets(value: unknown): unknown {
 export interface OfflineStart {
   record: OfflineRecord;
   constructed: ConstructedResource[];
-  /** Settles when index.ts has run, not when its resources are registered. */
+  /** Settles when the program has run, not when its resources are registered. */
   outcome: Promise<ProgramExports>;
 }
 
@@ -179,9 +201,13 @@ export async function startOffline(
         constructed.push({ ...args });
         return undefined;
       });
-      // index.ts assigns module.exports; import() of a CommonJS module puts it under `default`.
-      exports = ((await import("../index")) as unknown as { default: ProgramExports }).default;
-      // As the Pulumi runtime does: the module's exports become the stack outputs.
+      // What index.ts runs, with the world's cluster instead of the real one.
+      exports = await deployStack({
+        loaded: loadStackSettings(),
+        clusterReader: () => worldClusterReader(world),
+        now: new Date(),
+      });
+      // As the Pulumi runtime does: the program's exports become the stack outputs.
       return { ...exports };
     })
     .then(() => {

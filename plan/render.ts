@@ -29,7 +29,15 @@ export function renderPlan(plan: Plan): string {
 }
 
 function deploymentSections(plan: Plan): string[] {
-  const { token, sopsSecret, chart, managedHostnames, ownershipTxtRecords, apiUsage } = plan;
+  const {
+    token,
+    sopsSecret,
+    chart,
+    managedHostnames,
+    clusterChecks,
+    ownershipTxtRecords,
+    apiUsage,
+  } = plan;
   if (!token || !sopsSecret || !chart || !ownershipTxtRecords || !apiUsage) return [];
   return [
     "",
@@ -57,6 +65,9 @@ function deploymentSections(plan: Plan): string[] {
     ...indent(stringify(chart.values), 4),
     "  container arguments:",
     ...chart.containerArgs.map((arg) => `    ${arg}`),
+    "",
+    "Cluster checks:",
+    ...(clusterChecks ?? []).map((check) => `  ${check}`),
     "",
     `Managed hostnames: ${managedHostnames}`,
     "",

@@ -5,8 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
+import { requiredGatewayCrds } from "../components/gatewayApi";
 import { describeHostnameFilter } from "../components/hostnameFilter";
+import { DEFAULT_DECRYPTION_TIMING } from "../components/sopsDecryption";
 import {
   SOPS_ENCRYPTED_SUFFIX,
   TOKEN_SECRET_KEY,
@@ -16,10 +17,11 @@ import { NEVER } from "../components/stackOutputs";
 import { zoneIdOfResourceKey } from "../components/tokenPolicy";
 import type { OwnershipRecord } from "../components/txtRecords";
 import { goDurationSeconds } from "../stacks/formats";
+import type { Source } from "../stacks/options";
 import { ConfigError, loadSettings, projectKeys, type Zone } from "../stacks/settings";
 import { type ApiUsageEstimate, DEFAULT_RECORDS_PER_ZONE, estimateApiUsage } from "./apiUsage";
 import { type ConstructedResource, type OfflineRun, resolved, runOffline } from "./offline";
-import { CHECKSUM_AT_DEPLOY, permissionGroupName, planWorld, zoneIdPlaceholder } from "./world";
+import { permissionGroupName, planWorld, zoneIdPlaceholder } from "./world";
 
 export interface PlanOptions {
   /** DNS records per zone for the API estimate. */
@@ -83,6 +85,8 @@ export interface Plan {
   chart?: PlannedChart;
   /** Which hostnames external-dns manages, in words. */
   managedHostnames?: string;
+  /** What `pulumi preview` and `pulumi up` read from the cluster directly, in words. */
+  clusterChecks?: string[];
   ownershipTxtRecords?: OwnershipRecord[];
   apiUsage?: ApiUsageEstimate;
 }
@@ -125,6 +129,7 @@ export async function buildPlan(
     sopsSecret: plannedSopsSecret(run, settings.settings.sopsAgeRecipients),
     chart: plannedChart(chart.inputs, containerArgs),
     managedHostnames: describeHostnameFilter(settings.settings),
+    clusterChecks: clusterChecks(settings.settings.sources),
     ownershipTxtRecords: run.exports.ownershipTxtRecords,
     apiUsage,
   };
@@ -157,6 +162,20 @@ function captureLogs(): { warnings: string[]; restore(): void } {
       Object.assign(log, original);
     },
   };
+}
+
+function clusterChecks(sources: Source[]): string[] {
+  const crds = requiredGatewayCrds(sources);
+  const timing = DEFAULT_DECRYPTION_TIMING;
+  return [
+    ...(crds.length === 0
+      ? []
+      : [
+          `before any change (preview and up): the Gateway API CRDs ${crds.join(", ")} exist; a missing one fails, an unreachable cluster warns`,
+        ]),
+    `after the SopsSecret is applied (up): sops-secrets-operator reports Healthy and Secret ${TOKEN_SECRET_NAME} holds the new token before the chart rolls; ` +
+      `an operator error fails after ${timing.errorGraceMs / 1000}s, no progress after ${timing.timeoutMs / 1000}s`,
+  ];
 }
 
 function argValue(args: string[], flag: string): string {
@@ -229,22 +248,14 @@ function plannedSopsSecret(run: OfflineRun, recipients: string[]): PlannedSopsSe
 }
 
 function plannedChart(inputs: Record<string, unknown>, containerArgs: string[]): PlannedChart {
-  const values = inputs.values as Record<string, unknown> & {
-    podAnnotations: Record<string, string>;
-  };
+  const values = inputs.values as Record<string, unknown>;
   return {
     chart: String(inputs.chart),
     repository: (inputs.repositoryOpts as { repo?: string } | undefined)?.repo ?? null,
     version: String(inputs.version),
     namespace: String(inputs.namespace),
     release: String(inputs.name),
-    values: {
-      ...values,
-      podAnnotations: {
-        ...values.podAnnotations,
-        [SECRET_CHECKSUM_ANNOTATION]: CHECKSUM_AT_DEPLOY,
-      },
-    },
+    values,
     containerArgs,
   };
 }

@@ -8,7 +8,6 @@ import type { OfflineWorld } from "./offline";
 export const MINTED_AT_DEPLOY = "<minted at deploy>";
 export const TOKEN_ID_AT_DEPLOY = "<token id, known after deploy>";
 export const ENCRYPTED_AT_DEPLOY = "<encrypted by sops at deploy>";
-export const CHECKSUM_AT_DEPLOY = "<sha256 of the encrypted SopsSecret, computed at deploy>";
 
 export function zoneIdPlaceholder(zoneName: string): string {
   return `<zone id of ${zoneName}, looked up at deploy>`;
@@ -33,7 +32,7 @@ export const planWorld: OfflineWorld = {
   mintedToken: { value: MINTED_AT_DEPLOY, id: TOKEN_ID_AT_DEPLOY },
   runCommand: standInEncryption,
   stackOutputs: (stack) => ({ kubeconfig: kubeconfigPlaceholder(stack) }),
-  // The CRDs are read from the cluster at preview; offline, assume they are there.
+  // The program reads the CRDs from the cluster before any change; offline, assume they are there.
   hasCrd: () => true,
 };
 

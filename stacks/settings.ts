@@ -3,6 +3,7 @@
  * caller passes the raw strings Pulumi holds for the `external-dns:` namespace.
  * Every problem is collected and reported at once.
  */
+import { RunError } from "@pulumi/pulumi";
 import type { z } from "zod";
 import {
   type HostnameFilter,
@@ -82,8 +83,11 @@ export function projectKeys(config: Record<string, string>): Record<string, stri
   );
 }
 
-/** Thrown by index.ts when the config is invalid; lists every problem. */
-export class ConfigError extends Error {
+/**
+ * Thrown when the config is invalid; lists every problem. A Pulumi RunError,
+ * so the engine prints just this message: no stack trace.
+ */
+export class ConfigError extends RunError {
   constructor(readonly problems: string[]) {
     super(
       `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +

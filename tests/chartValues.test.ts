@@ -14,8 +14,13 @@ import {
   containerArgs,
   extraArgs,
   SECRET_CHECKSUM_ANNOTATION,
+  tokenRolloutChecksum,
 } from "../components/chartValues";
-import { missingCrdHint, requiredGatewayCrds } from "../components/gatewayApi";
+import {
+  missingCrdsMessage,
+  requiredGatewayCrds,
+  uncheckedCrdsMessage,
+} from "../components/gatewayApi";
 import type { Source } from "../stacks/options";
 import { loadSettings, type Settings } from "../stacks/settings";
 
@@ -409,6 +414,38 @@ describe("chartValues", () => {
   });
 });
 
+describe("tokenRolloutChecksum", () => {
+  const base = {
+    tokenName: "external-dns production (owner prod, period from 2026-10-25)",
+    tokenExpiresOn: "2027-02-06T00:00:00Z",
+    tokenAccountId: "9a7806061c88ada191ed06f989cc3dac",
+    recipients: [AGE_RECIPIENT, "age1sppnsegw58drw5uswwnzjeraghzdmmc7evs03v0nssw9hlh44dlqhjdf5g"],
+    namespace: "external-dns",
+  };
+
+  it("changes with each input that means a new token or a re-encryption", () => {
+    const changes = [
+      { tokenName: "external-dns production (owner prod, period from 2027-01-23)" },
+      { tokenExpiresOn: "2027-05-07T00:00:00Z" },
+      { tokenExpiresOn: undefined },
+      { tokenAccountId: undefined },
+      { recipients: [AGE_RECIPIENT] },
+      { namespace: "dns" },
+    ];
+    const checksums = new Set(
+      [base, ...changes.map((change) => ({ ...base, ...change }))].map(tokenRolloutChecksum),
+    );
+    expect(checksums.size).toBe(changes.length + 1);
+  });
+
+  it("stays the same otherwise, whatever the order of the recipients", () => {
+    expect(tokenRolloutChecksum({ ...base, recipients: [...base.recipients].reverse() })).toBe(
+      tokenRolloutChecksum(base),
+    );
+    expect(tokenRolloutChecksum(base)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
 describe("containerArgs", () => {
   it("renders in the chart template's order, with every option on", () => {
     const values = chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM);
@@ -536,13 +573,22 @@ describe("requiredGatewayCrds", () => {
     expect(crds).toEqual([`gateways.${group}`, `httproutes.${group}`, `tlsroutes.${group}`]);
   });
 
-  it("the hint names the CRDs and the gateway sources", () => {
-    const sources: Source[] = ["service", "gateway-httproute", "gateway-grpcroute"];
-    const hint = missingCrdHint(requiredGatewayCrds(sources), sources);
-    expect(hint).toContain(`gateways.${group}, httproutes.${group}, grpcroutes.${group}`);
-    expect(hint).toContain("gateway-httproute");
-    expect(hint).toContain("gateway-grpcroute");
-    expect(hint).not.toContain("service,");
-    expect(hint).toContain("does not exist");
+  it("the error names the missing CRDs, the gateway sources and the install step", () => {
+    const sources: Source[] = ["service", "gateway-httproute", "gateway-tlsroute"];
+    const message = missingCrdsMessage([`tlsroutes.${group}`], sources);
+    expect(message).toContain(`lacks the Gateway API CRDs tlsroutes.${group};`);
+    expect(message).toContain("includes gateway-httproute, gateway-tlsroute,");
+    expect(message).not.toContain("service");
+    expect(message).toContain("Nothing was changed.");
+    expect(message).toContain(
+      "standard channel v1.6 or later (it includes TLSRoute, TCPRoute and UDPRoute",
+    );
+  });
+
+  it("the warning names every CRD it could not check, and why", () => {
+    const sources: Source[] = ["gateway-grpcroute"];
+    const message = uncheckedCrdsMessage(requiredGatewayCrds(sources), sources, "ECONNREFUSED");
+    expect(message).toContain(`gateways.${group}, grpcroutes.${group}`);
+    expect(message).toContain("(ECONNREFUSED)");
   });
 });

@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
+import { SECRET_CHECKSUM_ANNOTATION, tokenRolloutChecksum } from "../components/chartValues";
 import { tokenSpec } from "../components/tokenLifecycle";
 import type { Plan } from "../plan/report";
 import { stackConfig } from "../plan/stackFile";
@@ -14,6 +14,20 @@ import { type ProgramRun, runProgram } from "./support/program";
 
 function plan(...args: string[]) {
   return runScript("plan/cli.ts", ...args);
+}
+
+/** The plan runs with the real clock: the production token of today's rotation period. */
+function productionToken() {
+  return tokenSpec(
+    {
+      txtOwnerId: "hetzner-production",
+      tokenRotationDays: 90,
+      tokenOwner: "account",
+      accountId: "9a7806061c88ada191ed06f989cc3dac",
+    },
+    "production",
+    new Date(),
+  );
 }
 
 let human: ReturnType<typeof plan>;
@@ -47,24 +61,12 @@ describe("plan for the production stack (human)", () => {
         "      + kubernetes:isindir.github.com/v1alpha3:SopsSecret external-dns-cloudflare",
       ].join("\n"),
     );
-    expect(human.stdout).toContain(
-      "    read kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition external-dns-required-crd-httproutes.gateway.networking.k8s.io",
-    );
+    expect(human.stdout).not.toContain("CustomResourceDefinition");
     expect(human.stdout).toContain("    + kubernetes:helm.sh/v4:Chart external-dns-chart");
   });
 
   it("states the token's scope, owner, expiry and next rotation in plain words", () => {
-    // The plan runs with the real clock: the dates are today's rotation period.
-    const token = tokenSpec(
-      {
-        txtOwnerId: "hetzner-production",
-        tokenRotationDays: 90,
-        tokenOwner: "account",
-        accountId: "9a7806061c88ada191ed06f989cc3dac",
-      },
-      "production",
-      new Date(),
-    );
+    const token = productionToken();
     expect(human.stdout).toContain(
       [
         "Cloudflare token:",
@@ -100,8 +102,25 @@ describe("plan for the production stack (human)", () => {
     expect(human.stdout).toContain(
       "    --zone-id-filter=<zone id of example.org, looked up at deploy>\n",
     );
+    // Known before deploy: the dry run shows the final value.
+    const token = productionToken();
+    const rollout = tokenRolloutChecksum({
+      tokenName: token.name,
+      tokenExpiresOn: token.expiresOn,
+      tokenAccountId: token.accountId,
+      recipients: JSON.parse(stackConfig("production")["external-dns:sopsAgeRecipients"]),
+      namespace: "external-dns",
+    });
+    expect(human.stdout).toContain(`      ${SECRET_CHECKSUM_ANNOTATION}: ${rollout}\n`);
+  });
+
+  it("says what it reads from the cluster directly, before and after the changes", () => {
     expect(human.stdout).toContain(
-      `      ${SECRET_CHECKSUM_ANNOTATION}: <sha256 of the encrypted SopsSecret, computed at deploy>`,
+      [
+        "Cluster checks:",
+        "  before any change (preview and up): the Gateway API CRDs gateways.gateway.networking.k8s.io, httproutes.gateway.networking.k8s.io exist; a missing one fails, an unreachable cluster warns",
+        "  after the SopsSecret is applied (up): sops-secrets-operator reports Healthy and Secret cloudflare-api-token holds the new token before the chart rolls; an operator error fails after 5s, no progress after 120s",
+      ].join("\n"),
     );
   });
 

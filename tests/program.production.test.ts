@@ -4,8 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
-import { SECRET_CHECKSUM_ANNOTATION } from "../components/chartValues";
-import { encryptedSecretChecksum } from "../components/sopsSecret";
+import { SECRET_CHECKSUM_ANNOTATION, tokenRolloutChecksum } from "../components/chartValues";
 import { tokenSpec } from "../components/tokenLifecycle";
 import { stackConfig } from "../plan/stackFile";
 import { plaintextOccurrences } from "./support/leaks";
@@ -64,8 +63,6 @@ describe("production stack", () => {
       [
         "cloudflare:index/accountToken:AccountToken",
         "command:local:Command",
-        "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
-        "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
         "kubernetes:core/v1:Namespace",
         "kubernetes:helm.sh/v4:Chart",
         "kubernetes:isindir.github.com/v1alpha3:SopsSecret",
@@ -183,46 +180,38 @@ describe("production stack", () => {
     ]);
   });
 
-  it("applies what sops wrote and waits for the operator to report Healthy", () => {
+  it("applies exactly what sops wrote", () => {
     const sopsOutput = parse(fakeEncrypt(one("command:local:Command").inputs));
     const sopsSecret = one("kubernetes:isindir.github.com/v1alpha3:SopsSecret");
     expect(sopsSecret.name).toBe("external-dns-cloudflare");
     expect(sopsSecret.inputs).toEqual({
       apiVersion: "isindir.github.com/v1alpha3",
       kind: "SopsSecret",
-      metadata: {
-        name: "external-dns-cloudflare",
-        namespace: "external-dns",
-        annotations: { "pulumi.com/waitFor": "jsonpath={.status.message}=Healthy" },
-      },
+      metadata: { name: "external-dns-cloudflare", namespace: "external-dns" },
       spec: sopsOutput.spec,
       sops: sopsOutput.sops,
     });
   });
 
-  it("installs the chart after the SopsSecret and the Gateway API CRDs", async () => {
+  it("installs the chart after the SopsSecret (and once the operator has decrypted it)", async () => {
     const chart = run.constructed.find(
       (resource) => resource.type === "kubernetes:helm.sh/v4:Chart",
     );
-    const dependsOn = (chart?.opts.dependsOn ?? []) as pulumi.Resource[];
+    const dependsOn = chart?.opts.dependsOn as pulumi.Resource[];
     const urns = await Promise.all(dependsOn.map((dependency) => resolved(dependency.urn)));
     const typeAndName = (urn: string) => {
       const [typeChain, name] = urn.split("::").slice(-2);
       return `${typeChain.split("$").pop()} ${name}`;
     };
-    expect(urns.map(typeAndName).sort()).toEqual([
-      "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition external-dns-required-crd-gateways.gateway.networking.k8s.io",
-      "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition external-dns-required-crd-httproutes.gateway.networking.k8s.io",
+    expect(urns.map(typeAndName)).toEqual([
       "kubernetes:isindir.github.com/v1alpha3:SopsSecret external-dns-cloudflare",
     ]);
   });
 
-  it("reads the Gateway API CRDs the gateway-httproute source needs", () => {
-    const crds = run.record.ofType("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition");
-    expect(crds.map((crd) => crd.id).sort()).toEqual([
-      "gateways.gateway.networking.k8s.io",
-      "httproutes.gateway.networking.k8s.io",
-    ]);
+  it("registers no CRD reads: the Gateway API check reads the cluster directly", () => {
+    expect(
+      run.record.ofType("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"),
+    ).toEqual([]);
   });
 
   it("deploys the chart from the configured repository with Cloudflare values", async () => {
@@ -250,15 +239,19 @@ describe("production stack", () => {
     ]);
   });
 
-  it("rolls the pods when the encrypted secret changes, without hashing the token", () => {
+  it("rolls the pods on a new token or new recipients, from inputs known at preview", () => {
     const values = one("kubernetes:helm.sh/v4:Chart").inputs.values as {
       podAnnotations: Record<string, string>;
     };
-    const sopsSecret = one("kubernetes:isindir.github.com/v1alpha3:SopsSecret").inputs;
-    const checksum = values.podAnnotations[SECRET_CHECKSUM_ANNOTATION];
-    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
-    expect(checksum).not.toBe(encryptedSecretChecksum(MINTED_TOKEN));
-    expect(sopsSecret.sops).toBeDefined();
+    expect(values.podAnnotations[SECRET_CHECKSUM_ANNOTATION]).toBe(
+      tokenRolloutChecksum({
+        tokenName: expectedToken.name,
+        tokenExpiresOn: expectedToken.expiresOn,
+        tokenAccountId: ACCOUNT_ID,
+        recipients: JSON.parse(stackConfig("production")["external-dns:sopsAgeRecipients"]),
+        namespace: "external-dns",
+      }),
+    );
   });
 
   it("logs no warning: the config is clean and every stack output has a value", () => {

@@ -4,13 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
-  encryptedSecretChecksum,
   OUTPUT_FILE_VARIABLE,
   parseEncryptedSopsSecret,
   SOPS_INSTALL_HINT,
   sopsEncryptInvocation,
   sopsSecretManifest,
-  sopsSecretResource,
   sopsSecretYaml,
 } from "../components/sopsSecret";
 import { sopsSecretSchemaErrors } from "./support/crdSchema";
@@ -107,26 +105,5 @@ describe("encrypted SopsSecret", () => {
 
   it("parses sops output", () => {
     expect(parseEncryptedSopsSecret(JSON.stringify(encrypted))).toEqual(encrypted);
-  });
-
-  it("is applied with only the pulumi.com/waitFor annotation added", () => {
-    const withAnnotation = {
-      ...encrypted,
-      metadata: { ...encrypted.metadata, annotations: { team: "dns" } },
-    };
-    expect(sopsSecretResource(withAnnotation)).toEqual({
-      ...withAnnotation,
-      metadata: {
-        ...withAnnotation.metadata,
-        annotations: { team: "dns", "pulumi.com/waitFor": "jsonpath={.status.message}=Healthy" },
-      },
-    });
-  });
-
-  it("has a checksum that follows the encrypted document", () => {
-    const checksum = encryptedSecretChecksum("a");
-    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
-    expect(encryptedSecretChecksum("a")).toBe(checksum);
-    expect(encryptedSecretChecksum("b")).not.toBe(checksum);
   });
 });

@@ -11,7 +11,13 @@ describe("ts-node", () => {
   it("compiles index.ts with the project's TypeScript and runs up to config validation", () => {
     const result = spawnSync(
       process.execPath,
-      ["-r", "ts-node/register", "-e", 'require("./index.ts")'],
+      [
+        "-r",
+        "ts-node/register",
+        "-e",
+        // As Pulumi's Node.js host runs it: call the exported program, report what it throws.
+        'require("./index.ts")().catch((e) => { console.error(e.name + ": " + e.message); process.exitCode = 1; })',
+      ],
       {
         cwd: PROJECT_ROOT,
         env: { ...process.env, PULUMI_CONFIG: JSON.stringify({ "external-dns:policy": "bogus" }) },

@@ -38,6 +38,10 @@ export interface MockOptions {
   runCommand?: (inputs: Record<string, unknown>) => string;
   /** CRDs that the fake cluster does not have. */
   missingCrds?: string[];
+  /** Why the fake cluster cannot be read; undefined: it can. */
+  clusterUnreachable?: string;
+  /** The operator's status; undefined: Healthy with the minted token. */
+  operatorStatus?: string;
 }
 
 export function testWorld(options: MockOptions = {}): OfflineWorld {
@@ -48,6 +52,8 @@ export function testWorld(options: MockOptions = {}): OfflineWorld {
     runCommand: options.runCommand ?? fakeEncrypt,
     stackOutputs: () => ({ kubeconfig: FAKE_KUBECONFIG }),
     hasCrd: (name) => !options.missingCrds?.includes(name),
+    clusterUnreachable: options.clusterUnreachable,
+    operatorStatus: options.operatorStatus,
   };
 }
 

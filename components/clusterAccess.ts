@@ -1,0 +1,162 @@
+/**
+ * Direct reads of the cluster the Kubernetes provider deploys to, for two
+ * things Pulumi's resources cannot express: whether CRDs exist (at preview too,
+ * and without failing when the cluster cannot be reached), and whether the
+ * operator has turned the SopsSecret into the Secret (failing fast when it
+ * reports an error instead of waiting for a provider timeout).
+ *
+ * The program receives a `ClusterReader`; index.ts wires the real one below,
+ * the offline plan and the tests one that answers from their world.
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@kubernetes/client-node";
+
+/** Whether CRDs exist, or why that could not be found out. */
+export type CrdPresence =
+  | { reachable: true; missing: string[] }
+  | { reachable: false; reason: string };
+
+/** Where a SopsSecret and the Secret the operator makes from it live. */
+export interface SopsSecretTarget {
+  namespace: string;
+  sopsSecretName: string;
+  secretName: string;
+  secretKey: string;
+}
+
+/** What the cluster shows of a SopsSecret: no secret value, only a digest of it. */
+export interface SopsSecretObservation {
+  /** The operator's `.status.message`, if it has written one. */
+  status?: string;
+  /** SHA-256 (hex) of the Secret's value at `secretKey`, if the Secret has one. */
+  secretValueSha256?: string;
+}
+
+export interface ClusterReader {
+  /** The Kubernetes provider renders YAML instead of applying it: there is nothing to wait for. */
+  rendersOnly: boolean;
+  crdPresence(names: readonly string[]): Promise<CrdPresence>;
+  observeSopsSecret(target: SopsSecretTarget): Promise<SopsSecretObservation>;
+}
+
+/** The kubeconfig the Kubernetes provider uses. */
+export interface KubeconfigSource {
+  /** Contents or path (as `kubernetes:kubeconfig` takes it); undefined: KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string;
+  /** Context to use; undefined: the kubeconfig's current context. */
+  context?: string;
+  /** `kubernetes:renderYamlToDirectory` is set: the provider writes YAML and applies nothing. */
+  rendersOnly?: boolean;
+}
+
+/** How long one read may take before the cluster counts as unreachable. */
+export const CLUSTER_READ_TIMEOUT_MS = 10_000;
+
+export function sha256Hex(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}
+
+export function loadKubeConfig(source: KubeconfigSource): k8s.KubeConfig {
+  const config = new k8s.KubeConfig();
+  const { kubeconfig } = source;
+  if (kubeconfig === undefined) config.loadFromDefault();
+  else if (kubeconfig.includes("\n") || kubeconfig.trimStart().startsWith("{")) {
+    config.loadFromString(kubeconfig);
+  } else config.loadFromFile(kubeconfig);
+  if (source.context) config.setCurrentContext(source.context);
+  return config;
+}
+
+/** A ClusterReader over the Kubernetes API, with the provider's kubeconfig. */
+export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
+  const rendersOnly = source.rendersOnly ?? false;
+  let config: k8s.KubeConfig;
+  try {
+    config = loadKubeConfig(source);
+  } catch (error) {
+    const reason = `the kubeconfig could not be loaded (${describeError(error)})`;
+    return {
+      rendersOnly,
+      crdPresence: async () => ({ reachable: false, reason }),
+      observeSopsSecret: async () => {
+        throw new Error(reason);
+      },
+    };
+  }
+  const extensions = config.makeApiClient(k8s.ApiextensionsV1Api);
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  const custom = config.makeApiClient(k8s.CustomObjectsApi);
+  return {
+    rendersOnly,
+    async crdPresence(names) {
+      try {
+        const found = await Promise.all(
+          names.map((name) =>
+            orNotFound(withTimeout(extensions.readCustomResourceDefinition({ name }))),
+          ),
+        );
+        return { reachable: true, missing: names.filter((_, index) => found[index] === undefined) };
+      } catch (error) {
+        return { reachable: false, reason: describeError(error) };
+      }
+    },
+    async observeSopsSecret(target) {
+      const [sopsSecret, secret] = await Promise.all([
+        orNotFound(
+          withTimeout(
+            custom.getNamespacedCustomObject({
+              group: "isindir.github.com",
+              version: "v1alpha3",
+              namespace: target.namespace,
+              plural: "sopssecrets",
+              name: target.sopsSecretName,
+            }),
+          ),
+        ),
+        orNotFound(
+          withTimeout(
+            core.readNamespacedSecret({ name: target.secretName, namespace: target.namespace }),
+          ),
+        ),
+      ]);
+      const status = (sopsSecret as { status?: { message?: unknown } } | undefined)?.status
+        ?.message;
+      const encoded = secret?.data?.[target.secretKey];
+      return {
+        status: typeof status === "string" ? status : undefined,
+        secretValueSha256:
+          encoded === undefined ? undefined : sha256Hex(Buffer.from(encoded, "base64").toString()),
+      };
+    },
+  };
+}
+
+/** Resolves to undefined when the API answers 404. */
+async function orNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+function withTimeout<T>(request: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${CLUSTER_READ_TIMEOUT_MS / 1000}s`)),
+      CLUSTER_READ_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A short reason without secrets: the HTTP status or the network cause, and the message. */
+function describeError(error: unknown): string {
+  const { code, message, cause } = error as { code?: unknown; message?: unknown; cause?: unknown };
+  const text = (typeof message === "string" ? message.split("\n")[0] : String(error)).slice(0, 200);
+  const causeText = (cause as { message?: unknown } | undefined)?.message;
+  if (typeof code === "number") return `HTTP ${code}: ${text}`;
+  return typeof causeText === "string" ? `${text}: ${causeText.slice(0, 200)}` : text;
+}

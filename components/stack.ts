@@ -1,0 +1,90 @@
+/**
+ * One cluster stack: validated settings in, the ExternalDns component and the
+ * stack outputs out. index.ts calls it with the real cluster reader; the
+ * offline plan and the tests call it with one that answers from their world.
+ *
+ * Async, so that what must hold before anything changes (valid config, the
+ * Gateway API CRDs) fails the run with a plain RunError before any resource
+ * is registered.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Source } from "../stacks/options";
+import { ConfigError, type LoadedConfig, type Settings } from "../stacks/settings";
+import type { ClusterReader, KubeconfigSource } from "./clusterAccess";
+import { ExternalDns } from "./externalDns";
+import { missingCrdsMessage, requiredGatewayCrds, uncheckedCrdsMessage } from "./gatewayApi";
+import { type StackOutputs, stackOutputs } from "./stackOutputs";
+import { tokenSpec } from "./tokenLifecycle";
+
+export interface StackEnvironment {
+  /** The stack's config, validated (stacks/stackConfig.ts). */
+  loaded: LoadedConfig;
+  /** A reader for the cluster the Kubernetes provider deploys to. */
+  clusterReader(source: KubeconfigSource): ClusterReader;
+  /** The clock that decides the token's rotation period. */
+  now: Date;
+}
+
+export async function deployStack(environment: StackEnvironment): Promise<StackOutputs> {
+  const { loaded } = environment;
+  for (const warning of loaded.warnings) pulumi.log.warn(warning);
+  if (loaded.kind === "invalid") throw new ConfigError(loaded.errors);
+  if (loaded.kind === "disabled") {
+    pulumi.log.info(
+      "external-dns:enabled is false: this stack manages no DNS, so nothing is deployed.",
+    );
+    return stackOutputs(undefined);
+  }
+  const { settings } = loaded;
+  const target = targetCluster(settings);
+  const cluster = environment.clusterReader(await target.source);
+  await checkGatewayCrds(cluster, settings.sources);
+  const externalDns = new ExternalDns(
+    "external-dns",
+    { settings, token: tokenSpec(settings, pulumi.getStack(), environment.now), cluster },
+    { providers: target.provider ? { kubernetes: target.provider } : undefined },
+  );
+  return stackOutputs(externalDns);
+}
+
+/**
+ * The cluster to deploy to: the `kubeconfig` output of `clusterStack` through
+ * an explicit provider, or else the ambient Kubernetes provider and its config.
+ */
+function targetCluster(settings: Settings): {
+  provider?: k8s.Provider;
+  source: Promise<KubeconfigSource>;
+} {
+  if (settings.clusterStack) {
+    const reference = new pulumi.StackReference(settings.clusterStack);
+    return {
+      provider: new k8s.Provider("cluster", {
+        kubeconfig: reference.requireOutput("kubeconfig"),
+      }),
+      source: reference.getOutputDetails("kubeconfig").then((details) => ({
+        kubeconfig: String(details.value ?? details.secretValue),
+      })),
+    };
+  }
+  const config = new pulumi.Config("kubernetes");
+  return {
+    source: Promise.resolve({
+      kubeconfig: config.get("kubeconfig"),
+      context: config.get("context"),
+      rendersOnly: config.get("renderYamlToDirectory") !== undefined,
+    }),
+  };
+}
+
+/** Fails when a reachable cluster lacks a Gateway API CRD; warns when it cannot ask. */
+async function checkGatewayCrds(cluster: ClusterReader, sources: Source[]): Promise<void> {
+  const crds = requiredGatewayCrds(sources);
+  if (crds.length === 0) return;
+  const presence = await cluster.crdPresence(crds);
+  if (!presence.reachable) {
+    pulumi.log.warn(uncheckedCrdsMessage(crds, sources, presence.reason));
+  } else if (presence.missing.length > 0) {
+    throw new pulumi.RunError(missingCrdsMessage(presence.missing, sources));
+  }
+}

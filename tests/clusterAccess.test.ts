@@ -1,0 +1,105 @@
+/**
+ * The real cluster reader (@kubernetes/client-node) against a local stand-in
+ * of the Kubernetes API: CRDs present or missing, an unreachable cluster, and
+ * a SopsSecret observation that keeps only a digest of the Secret's value.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubernetesApiReader, sha256Hex } from "../components/clusterAccess";
+
+const TOKEN = "cf-token-in-the-secret";
+const routes: Record<string, unknown> = {
+  "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gateways.gateway.networking.k8s.io": {
+    metadata: { name: "gateways.gateway.networking.k8s.io" },
+  },
+  "/apis/isindir.github.com/v1alpha3/namespaces/dns/sopssecrets/external-dns-cloudflare": {
+    metadata: { name: "external-dns-cloudflare" },
+    status: { message: "Healthy" },
+  },
+  "/api/v1/namespaces/dns/secrets/cloudflare-api-token": {
+    metadata: { name: "cloudflare-api-token" },
+    data: { CF_API_TOKEN: Buffer.from(TOKEN).toString("base64") },
+  },
+};
+
+let server: Server;
+let kubeconfig: string;
+
+function kubeconfigFor(server: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    `clusters: [{name: local, cluster: {server: '${server}', insecure-skip-tls-verify: true}}]`,
+    "users: [{name: local, user: {token: not-a-real-token}}]",
+    "contexts: [{name: local, context: {cluster: local, user: local}}]",
+    "current-context: local",
+    "",
+  ].join("\n");
+}
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const body = routes[request.url ?? ""];
+    response.writeHead(body ? 200 : 404, { "content-type": "application/json" });
+    response.end(
+      JSON.stringify(body ?? { kind: "Status", status: "Failure", reason: "NotFound", code: 404 }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  kubeconfig = kubeconfigFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+const target = {
+  namespace: "dns",
+  sopsSecretName: "external-dns-cloudflare",
+  secretName: "cloudflare-api-token",
+  secretKey: "CF_API_TOKEN",
+};
+
+describe("kubernetesApiReader", () => {
+  it("names the CRDs the cluster lacks", async () => {
+    const reader = kubernetesApiReader({ kubeconfig });
+    expect(
+      await reader.crdPresence([
+        "gateways.gateway.networking.k8s.io",
+        "httproutes.gateway.networking.k8s.io",
+      ]),
+    ).toEqual({ reachable: true, missing: ["httproutes.gateway.networking.k8s.io"] });
+  });
+
+  it("reports an unreachable cluster instead of failing", async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const closed = kubernetesApiReader({
+      kubeconfig: kubeconfigFor(`http://127.0.0.1:${closedPort}`),
+    });
+    const presence = await closed.crdPresence(["gateways.gateway.networking.k8s.io"]);
+    expect(presence.reachable).toBe(false);
+    expect(presence.reachable === false && presence.reason).toMatch(/ECONNREFUSED/);
+  });
+
+  it("observes the operator's status and a digest of the Secret's value, not the value", async () => {
+    const observed = await kubernetesApiReader({ kubeconfig }).observeSopsSecret(target);
+    expect(observed).toEqual({ status: "Healthy", secretValueSha256: sha256Hex(TOKEN) });
+    expect(JSON.stringify(observed)).not.toContain(TOKEN);
+  });
+
+  it("observes nothing yet when neither object exists", async () => {
+    const observed = await kubernetesApiReader({ kubeconfig }).observeSopsSecret({
+      ...target,
+      namespace: "other",
+    });
+    expect(observed).toEqual({ status: undefined, secretValueSha256: undefined });
+  });
+
+  it("knows when the provider only renders YAML", () => {
+    expect(kubernetesApiReader({ kubeconfig, rendersOnly: true }).rendersOnly).toBe(true);
+    expect(kubernetesApiReader({ kubeconfig }).rendersOnly).toBe(false);
+  });
+});
