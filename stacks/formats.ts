@@ -127,7 +127,7 @@ export function isQuantity(value: string): boolean {
   );
 }
 
-/** A Pulumi stack name: `stack`, `project/stack` or `org/project/stack`. */
+/** A Pulumi stack reference: `stack`, `org/stack` or `org/project/stack`. */
 export function isStackName(value: string): boolean {
   return /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/.test(value);
 }

@@ -415,7 +415,7 @@ export const options = {
   }),
   clusterStack: option({
     schema: text
-      .refine(isStackName, "must be a stack name: stack, project/stack or org/project/stack")
+      .refine(isStackName, "must be a stack reference: <stack>, <org>/<stack> or <org>/<project>/<stack> (on a self-managed backend, org is the literal word organization)")
       .optional(),
     encoding: "string",
     description:

@@ -490,7 +490,7 @@ const invalidCases: [string, Record<string, string>, InvalidCase][] = [
   [
     "a cluster stack with spaces",
     { clusterStack: "my cluster stack" },
-    { at: "clusterStack", given: '"my cluster stack"', allowed: "org/project/stack" },
+    { at: "clusterStack", given: '"my cluster stack"', allowed: "<org>/<project>/<stack>" },
   ],
   [
     "an empty sopsSecretFile",
