@@ -129,32 +129,53 @@ describe("secret chain checks", () => {
 
   it("pass for a Healthy SopsSecret and a Secret with CF_API_TOKEN, reading only key names", () => {
     expect(secretKeys(secret)).toEqual(["CF_API_TOKEN"]);
-    const results = secretChainChecks({
-      sopsSecretMessage: sopsSecretMessage(fixture("sopssecret.json")),
-      secretKeys: secretKeys(secret),
-    });
+    const results = secretChainChecks(
+      {
+        sopsSecretMessage: sopsSecretMessage(fixture("sopssecret.json")),
+        secretKeys: secretKeys(secret),
+      },
+      "external-dns",
+    );
     expect(statuses(results)).toEqual(["pass SopsSecret", "pass Secret"]);
     expect(JSON.stringify(results)).not.toContain(RECORDED_SECRET_TOKEN);
   });
 
-  it("fail with the operator's message and the usual causes", () => {
-    const [sopsSecret] = secretChainChecks({
-      sopsSecretMessage: "Decryption error",
-      secretKeys: undefined,
-    });
+  it("fail with the operator's message and its likely cause", () => {
+    const [sopsSecret] = secretChainChecks(
+      { sopsSecretMessage: "Decryption error", secretKeys: undefined },
+      "external-dns",
+    );
     expect(sopsSecret).toMatchObject({ status: "fail", detail: "operator says: Decryption error" });
-    expect(sopsSecret.hint).toContain("age key is not among external-dns:sopsAgeRecipients");
+    expect(sopsSecret.hint).toContain(
+      "its age public key is not in external-dns:sopsAgeRecipients",
+    );
+  });
+
+  it("name the remedy for a Secret the operator does not own", () => {
+    const [sopsSecret] = secretChainChecks(
+      {
+        sopsSecretMessage: "Child secret is not owned by controller error",
+        secretKeys: ["CF_API_TOKEN"],
+      },
+      "dns",
+    );
+    expect(sopsSecret.hint).toContain(
+      "delete it (kubectl -n dns delete secret cloudflare-api-token) and run pulumi up again",
+    );
   });
 
   it("fail when the operator has not processed it, or it is missing", () => {
     expect(
-      secretChainChecks({ sopsSecretMessage: null, secretKeys: ["CF_API_TOKEN"] })[0].hint,
+      secretChainChecks(
+        { sopsSecretMessage: null, secretKeys: ["CF_API_TOKEN"] },
+        "external-dns",
+      )[0].hint,
     ).toContain("is sops-secrets-operator running?");
-    expect(secretChainChecks({ secretKeys: undefined })[0].detail).toBe(
+    expect(secretChainChecks({ secretKeys: undefined }, "external-dns")[0].detail).toBe(
       "SopsSecret external-dns-cloudflare not found",
     );
     expect(
-      secretChainChecks({ sopsSecretMessage: "Healthy", secretKeys: ["token"] })[1],
+      secretChainChecks({ sopsSecretMessage: "Healthy", secretKeys: ["token"] }, "external-dns")[1],
     ).toMatchObject({
       status: "fail",
       detail: "Secret cloudflare-api-token lacks key CF_API_TOKEN (keys: token)",

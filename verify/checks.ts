@@ -4,7 +4,8 @@
  * pass / warn / fail results with a one-line hint.
  */
 import { type HostnameFilter, managesHostname } from "../components/hostnameFilter";
-import { TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
+import { OPERATOR_ERROR_HINTS } from "../components/sopsDecryption";
+import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
 import { MANAGED_RECORD_TYPES, ownershipTxtName } from "../components/txtRecords";
 
 export type Status = "pass" | "warn" | "fail";
@@ -160,8 +161,17 @@ export interface SecretChainObservation {
   secretKeys?: string[];
 }
 
-export function secretChainChecks(observed: SecretChainObservation): CheckResult[] {
+export function secretChainChecks(
+  observed: SecretChainObservation,
+  namespace: string,
+): CheckResult[] {
   const area = "secret chain";
+  const target = {
+    namespace,
+    sopsSecretName: SOPS_SECRET_NAME,
+    secretName: TOKEN_SECRET_NAME,
+    secretKey: TOKEN_SECRET_KEY,
+  };
   const message = observed.sopsSecretMessage;
   const sopsSecret: CheckResult =
     message === "Healthy"
@@ -187,7 +197,8 @@ export function secretChainChecks(observed: SecretChainObservation): CheckResult
             hint:
               message === null
                 ? "the operator has not processed it yet: is sops-secrets-operator running?"
-                : "usual causes: the operator's age key is not among external-dns:sopsAgeRecipients, or the manifest was edited by hand",
+                : (OPERATOR_ERROR_HINTS[message]?.(target) ??
+                  "usual causes: the operator's age key is not among external-dns:sopsAgeRecipients, or the manifest was edited by hand"),
           };
   const keys = observed.secretKeys;
   const secret: CheckResult =

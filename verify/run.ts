@@ -99,7 +99,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
     errors: [],
     results: [
       ...deploymentChecks(cluster, expected),
-      ...secretChainChecks(cluster),
+      ...secretChainChecks(cluster, expected.namespace),
       ...tokenChecks(token, options.now ?? new Date()),
       ...gatewayApiChecks(cluster.crds, expected),
       ...recordChecks(cluster.declared, resolved, expected),
