@@ -62,9 +62,11 @@ function targetCluster(settings: Settings): {
       provider: new k8s.Provider("cluster", {
         kubeconfig: reference.requireOutput("kubeconfig"),
       }),
-      source: reference.getOutputDetails("kubeconfig").then((details) => ({
-        kubeconfig: String(details.value ?? details.secretValue),
-      })),
+      // Never the ambient kubeconfig here: a missing output makes the reader report it cannot load one.
+      source: reference.getOutputDetails("kubeconfig").then((details) => {
+        const value = details.value ?? details.secretValue ?? "";
+        return { kubeconfig: typeof value === "string" ? value : JSON.stringify(value) };
+      }),
     };
   }
   const config = new pulumi.Config("kubernetes");
