@@ -163,11 +163,17 @@ export class ExternalDns extends pulumi.ComponentResource {
       secretName: TOKEN_SECRET_NAME,
       secretKey: TOKEN_SECRET_KEY,
     };
-    await waitForDecryption(
-      reader,
-      target,
-      sha256Hex(tokenValue),
-      (message) => new pulumi.RunError(message),
-    );
+    await waitForDecryption(reader, target, sha256Hex(tokenValue), runErrorWithoutStack);
   }
+}
+
+/**
+ * A RunError whose stack is only its message. The engine prints a RunError's
+ * message alone, but the SDK also quotes the stack of the error that failed
+ * the chart's inputs when the chart's outputs cannot be resolved.
+ */
+function runErrorWithoutStack(message: string): pulumi.RunError {
+  const error = new pulumi.RunError(message);
+  error.stack = message;
+  return error;
 }
