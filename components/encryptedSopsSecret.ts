@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  BACKGROUND_DELETION_ANNOTATION,
   parseEncryptedSopsSecret,
   SOPS_SECRET_API_VERSION,
   SOPS_SECRET_KIND,
@@ -29,7 +30,10 @@ export interface EncryptedSopsSecretArgs {
 export class EncryptedSopsSecret extends pulumi.ComponentResource {
   /** The encrypted manifest as sops wrote it. */
   public readonly encryptedYaml: pulumi.Output<string>;
-  /** The SopsSecret custom resource, exactly as sops wrote it (see sopsDecryption.ts for the wait). */
+  /**
+   * The SopsSecret custom resource: what sops wrote, plus a pulumi.com annotation
+   * for its deletion (the operator ignores the sops MAC, and so metadata changes).
+   */
   public readonly resource: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: EncryptedSopsSecretArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -66,7 +70,11 @@ export class EncryptedSopsSecret extends pulumi.ComponentResource {
         // Kind and metadata are known before encryption, so preview can show them.
         apiVersion: SOPS_SECRET_API_VERSION,
         kind: SOPS_SECRET_KIND,
-        metadata: { name: SOPS_SECRET_NAME, namespace: args.namespace },
+        metadata: {
+          name: SOPS_SECRET_NAME,
+          namespace: args.namespace,
+          annotations: BACKGROUND_DELETION_ANNOTATION,
+        },
         spec: applied.apply((document) => document.spec),
         sops: applied.apply((document) => document.sops),
       },

@@ -18,6 +18,16 @@ export const SOPS_ENCRYPTED_SUFFIX = "Templates";
 export const SOPS_VERSION = "v3.13.3";
 export const SOPS_INSTALL_HINT = `go install github.com/getsops/sops/v3/cmd/sops@${SOPS_VERSION}`;
 
+/**
+ * Deletes the SopsSecret with background propagation. With the Kubernetes
+ * provider's default (foreground), sops-secrets-operator 0.21 keeps recreating
+ * the child Secret that the garbage collector is deleting, and the SopsSecret
+ * can stay in "deleting" for minutes, hanging `pulumi destroy`.
+ */
+export const BACKGROUND_DELETION_ANNOTATION = {
+  "pulumi.com/deletionPropagationPolicy": "background",
+};
+
 /** Environment variable naming the optional GitOps copy of the encrypted manifest. */
 export const OUTPUT_FILE_VARIABLE = "EXTERNAL_DNS_SOPS_OUTPUT_FILE";
 

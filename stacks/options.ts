@@ -415,7 +415,10 @@ export const options = {
   }),
   clusterStack: option({
     schema: text
-      .refine(isStackName, "must be a stack reference: <stack>, <org>/<stack> or <org>/<project>/<stack> (on a self-managed backend, org is the literal word organization)")
+      .refine(
+        isStackName,
+        "must be a stack reference: <stack>, <org>/<stack> or <org>/<project>/<stack> (on a self-managed backend, org is the literal word organization)",
+      )
       .optional(),
     encoding: "string",
     description:

@@ -180,14 +180,18 @@ describe("production stack", () => {
     ]);
   });
 
-  it("applies exactly what sops wrote", () => {
+  it("applies what sops wrote, deleted with background propagation", () => {
     const sopsOutput = parse(fakeEncrypt(one("command:local:Command").inputs));
     const sopsSecret = one("kubernetes:isindir.github.com/v1alpha3:SopsSecret");
     expect(sopsSecret.name).toBe("external-dns-cloudflare");
     expect(sopsSecret.inputs).toEqual({
       apiVersion: "isindir.github.com/v1alpha3",
       kind: "SopsSecret",
-      metadata: { name: "external-dns-cloudflare", namespace: "external-dns" },
+      metadata: {
+        name: "external-dns-cloudflare",
+        namespace: "external-dns",
+        annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
+      },
       spec: sopsOutput.spec,
       sops: sopsOutput.sops,
     });

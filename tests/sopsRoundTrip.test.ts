@@ -223,14 +223,20 @@ describe("the program with the real sops", () => {
     }
   });
 
-  it("applies exactly what sops wrote: nothing lost or added", () => {
+  it("applies what sops wrote: nothing lost or added but the pulumi.com/* annotation", () => {
     const [applied] = run.record.ofType("kubernetes:isindir.github.com/v1alpha3:SopsSecret");
-    expect(JSON.parse(JSON.stringify(applied.inputs))).toEqual(parse(sopsOutput));
+    const { annotations, ...metadata } = applied.inputs.metadata as Record<string, unknown>;
+    expect(annotations).toEqual({ "pulumi.com/deletionPropagationPolicy": "background" });
+    expect(JSON.parse(JSON.stringify({ ...applied.inputs, metadata }))).toEqual(parse(sopsOutput));
   });
 
-  it("what the cluster gets decrypts for each recipient", () => {
+  it("what the cluster gets decrypts for each recipient (the operator ignores the MAC; the CLI needs the annotation off)", () => {
     const [applied] = run.record.ofType("kubernetes:isindir.github.com/v1alpha3:SopsSecret");
-    const document = JSON.stringify(applied.inputs);
+    const { annotations: _pulumiAnnotation, ...metadata } = applied.inputs.metadata as Record<
+      string,
+      unknown
+    >;
+    const document = JSON.stringify({ ...applied.inputs, metadata });
     for (const identity of programIdentities) {
       const decrypted = sopsDecrypt(document, identity);
       expect(decrypted.status, decrypted.stderr).toBe(0);
