@@ -30,9 +30,12 @@ describe("README", () => {
     expect(commands).toEqual(["npm ci", "npm run plan -- production", "npm test"]);
   });
 
-  it("gives npm test as the test command, and .ci/run runs it", () => {
+  it("gives npm test and npm run test:e2e as the test commands, and .ci/run runs both", () => {
+    const ciRun = readFileSync(join(PROJECT_ROOT, ".ci", "run"), "utf8");
     expect(readme).toMatch(/^npm test\b/m);
-    expect(readFileSync(join(PROJECT_ROOT, ".ci", "run"), "utf8")).toMatch(/^npm test\b/m);
+    expect(ciRun).toMatch(/^npm test\b/m);
+    expect(readme).toMatch(/^npm run test:e2e\b/m);
+    expect(ciRun).toMatch(/^\s*npm run test:e2e\b/m);
   });
 
   it("pins the same sops version as the component's install hint", async () => {

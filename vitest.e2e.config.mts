@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * The end-to-end suite: the real Pulumi CLI deploys the program into the cluster
+ * of KUBECONFIG (see e2e/support/environment.ts for what it needs).
+ */
+export default defineConfig({
+  test: {
+    include: ["e2e/**/*.test.ts"],
+    pool: "forks",
+    // One file at a time: every stack installs the chart's cluster-wide ClusterRole "external-dns".
+    fileParallelism: false,
+    // A `pulumi up` takes about a minute on a small machine; waits inside the tests are bounded themselves.
+    testTimeout: 360_000,
+    hookTimeout: 360_000,
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results.e2e.json" },
+  },
+});
