@@ -131,8 +131,8 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
   };
 }
 
-/** Resolves to undefined when the API answers 404. */
-async function orNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+/** Resolves to undefined when the Kubernetes API answers 404. */
+export async function orNotFound<T>(request: Promise<T>): Promise<T | undefined> {
   try {
     return await request;
   } catch (error) {

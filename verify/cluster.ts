@@ -4,6 +4,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { RELEASE_NAME } from "../components/chartValues";
+import { orNotFound } from "../components/clusterAccess";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_NAME } from "../components/sopsSecret";
 import type { DeclaredHostname, DeploymentObservation, SecretChainObservation } from "./checks";
 
@@ -42,13 +43,13 @@ export async function observeCluster(
   const { namespace } = query;
 
   const [ns, deployment, pods, sopsSecret, secret, crds] = await Promise.all([
-    orUndefined(core.readNamespace({ name: namespace })),
-    orUndefined(apps.readNamespacedDeployment({ name: RELEASE_NAME, namespace })),
+    orNotFound(core.readNamespace({ name: namespace })),
+    orNotFound(apps.readNamespacedDeployment({ name: RELEASE_NAME, namespace })),
     core.listNamespacedPod({ namespace, labelSelector: POD_SELECTOR }).then(
       (list) => list.items,
       () => [],
     ),
-    orUndefined(
+    orNotFound(
       custom.getNamespacedCustomObject({
         group: "isindir.github.com",
         version: "v1alpha3",
@@ -57,10 +58,10 @@ export async function observeCluster(
         name: SOPS_SECRET_NAME,
       }),
     ),
-    orUndefined(core.readNamespacedSecret({ name: TOKEN_SECRET_NAME, namespace })),
+    orNotFound(core.readNamespacedSecret({ name: TOKEN_SECRET_NAME, namespace })),
     Promise.all(
       query.requiredCrds.map((name) =>
-        orUndefined(extensions.readCustomResourceDefinition({ name })).then((crd) =>
+        orNotFound(extensions.readCustomResourceDefinition({ name })).then((crd) =>
           crd ? name : undefined,
         ),
       ),
@@ -76,7 +77,7 @@ export async function observeCluster(
   const routes: RouteObject[] = [];
   for (const [source, plural] of Object.entries(ROUTE_PLURALS)) {
     if (!query.sources.includes(source)) continue;
-    const list = (await orUndefined(
+    const list = (await orNotFound(
       custom.listClusterCustomObject({ group: "gateway.networking.k8s.io", version: "v1", plural }),
     )) as { items?: RouteObject[] } | undefined;
     routes.push(...(list?.items ?? []).map((route) => ({ ...route, kind: route.kind ?? plural })));
@@ -95,7 +96,7 @@ export async function observeCluster(
 }
 
 async function podLog(core: k8s.CoreV1Api, namespace: string, name: string): Promise<string[]> {
-  const log = await orUndefined(
+  const log = await orNotFound(
     core.readNamespacedPodLog({
       name,
       namespace,
@@ -104,16 +105,6 @@ async function podLog(core: k8s.CoreV1Api, namespace: string, name: string): Pro
     }),
   );
   return (log ?? "").split("\n").filter((line) => line.trim() !== "");
-}
-
-/** Resolves to undefined when the API says 404. */
-async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
-  try {
-    return await request;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return undefined;
-    throw error;
-  }
 }
 
 export function deploymentObservation(
