@@ -88,7 +88,7 @@ function deploymentSections(plan: Plan): string[] {
 }
 
 function resourceLines(resource: PlannedResource, depth: number): string[] {
-  const line = `${"  ".repeat(depth)}${resource.read ? "read " : "+ "}${resource.type} ${resource.name}`;
+  const line = `${"  ".repeat(depth)}+ ${resource.type} ${resource.name}`;
   return [line, ...resource.children.flatMap((child) => resourceLines(child, depth + 1))];
 }
 

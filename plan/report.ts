@@ -31,8 +31,6 @@ export interface PlanOptions {
 export interface PlannedResource {
   type: string;
   name: string;
-  /** Read from the cluster rather than created. */
-  read?: true;
   children: PlannedResource[];
 }
 
@@ -190,7 +188,6 @@ function resourceTree(constructed: ConstructedResource[]): PlannedResource[] {
     nodes.set(entry.resource, {
       type: entry.type,
       name: entry.name,
-      ...(entry.opts.id ? { read: true as const } : {}),
       children: [],
     });
   }
