@@ -1,6 +1,7 @@
 /**
- * `npm run plan -- <stack> [--records N] [--json]`: what `pulumi up` would
- * deploy for a stack, offline. Exit code 1 when the stack config is invalid,
+ * `npm run plan -- <stack> [--records N] [--hostname NAME]... [--json]`: what
+ * `pulumi up` would deploy for a stack, offline; `--hostname` shows the
+ * ownership records of those hostnames instead of the samples. Exit code 1 when the stack config is invalid,
  * 2 on bad usage.
  */
 import { existsSync } from "node:fs";
@@ -10,7 +11,7 @@ import { renderPlan } from "./render";
 import { buildPlan } from "./report";
 import { stackConfig, stackFilePath } from "./stackFile";
 
-const USAGE = "usage: npm run plan -- <stack> [--records N] [--json]";
+const USAGE = "usage: npm run plan -- <stack> [--records N] [--hostname NAME]... [--json]";
 
 export interface CliIo {
   stdout(text: string): void;
@@ -23,7 +24,11 @@ export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: "boolean", default: false }, records: { type: "string" } },
+    options: {
+      json: { type: "boolean", default: false },
+      records: { type: "string" },
+      hostname: { type: "string", multiple: true },
+    },
   });
   const [stack, ...extra] = positionals;
   const records = values.records === undefined ? DEFAULT_RECORDS_PER_ZONE : Number(values.records);
@@ -39,7 +44,7 @@ export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     return 2;
   }
-  const plan = await buildPlan(stack, config, { records });
+  const plan = await buildPlan(stack, config, { records, hostnames: values.hostname });
   io.stdout(values.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
   return plan.valid ? 0 : 1;
 }

@@ -36,6 +36,7 @@ function deploymentSections(plan: Plan): string[] {
     managedHostnames,
     clusterChecks,
     ownershipTxtRecords,
+    unmanagedHostnames,
     apiUsage,
   } = plan;
   if (!token || !sopsSecret || !chart || !ownershipTxtRecords || !apiUsage) return [];
@@ -71,9 +72,14 @@ function deploymentSections(plan: Plan): string[] {
     "",
     `Managed hostnames: ${managedHostnames}`,
     "",
-    "Ownership TXT records external-dns will write (samples: the apex and www. of each domain filter, or of each zone under a regex, where managed):",
+    unmanagedHostnames === undefined
+      ? "Ownership TXT records external-dns will write (samples: the apex and www. of each domain filter, or of each zone under a regex, where managed):"
+      : "Ownership TXT records external-dns will write for the hostnames asked for (one per record type a hostname gets):",
     ...ownershipTxtRecords.map(
       (record) => `  ${record.host} ${record.recordType} → ${record.txtName}`,
+    ),
+    ...(unmanagedHostnames ?? []).map(
+      (hostname) => `  ${hostname}: not managed (the filters leave it alone: no record, no TXT)`,
     ),
     "",
     `Cloudflare API use (${apiUsage.zoneCount} zone(s), ${apiUsage.recordsPerZone} records per zone, page size ${apiUsage.recordsPerPage}, every ${apiUsage.intervalSeconds}s):`,

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { requiredGatewayCrds } from "../components/gatewayApi";
-import { describeHostnameFilter } from "../components/hostnameFilter";
+import { describeHostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { DEFAULT_DECRYPTION_TIMING } from "../components/sopsDecryption";
 import {
   SOPS_ENCRYPTED_SUFFIX,
@@ -15,10 +15,16 @@ import {
 } from "../components/sopsSecret";
 import { NEVER } from "../components/stackOutputs";
 import { zoneIdOfResourceKey } from "../components/tokenPolicy";
-import type { OwnershipRecord } from "../components/txtRecords";
+import { type OwnershipRecord, ownershipRecords } from "../components/txtRecords";
 import { goDurationSeconds } from "../stacks/formats";
 import type { Source } from "../stacks/options";
-import { ConfigError, loadSettings, projectKeys, type Zone } from "../stacks/settings";
+import {
+  ConfigError,
+  loadSettings,
+  projectKeys,
+  type Settings,
+  type Zone,
+} from "../stacks/settings";
 import { type ApiUsageEstimate, DEFAULT_RECORDS_PER_ZONE, estimateApiUsage } from "./apiUsage";
 import { type ConstructedResource, type OfflineRun, resolved, runOffline } from "./offline";
 import { permissionGroupName, planWorld, zoneIdPlaceholder } from "./world";
@@ -26,6 +32,8 @@ import { permissionGroupName, planWorld, zoneIdPlaceholder } from "./world";
 export interface PlanOptions {
   /** DNS records per zone for the API estimate. */
   records?: number;
+  /** Hostnames to show the ownership records of, instead of the samples. */
+  hostnames?: string[];
 }
 
 export interface PlannedResource {
@@ -85,7 +93,10 @@ export interface Plan {
   managedHostnames?: string;
   /** What `pulumi preview` and `pulumi up` read from the cluster directly, in words. */
   clusterChecks?: string[];
+  /** Of the sample hosts, or of the hostnames asked for (`--hostname`) that external-dns manages. */
   ownershipTxtRecords?: OwnershipRecord[];
+  /** Hostnames asked for that the filters leave to others: external-dns writes nothing for them. */
+  unmanagedHostnames?: string[];
   apiUsage?: ApiUsageEstimate;
 }
 
@@ -128,8 +139,23 @@ export async function buildPlan(
     chart: plannedChart(chart.inputs, containerArgs),
     managedHostnames: describeHostnameFilter(settings.settings),
     clusterChecks: clusterChecks(settings.settings.sources),
-    ownershipTxtRecords: run.exports.ownershipTxtRecords,
+    ...ownershipOf(run.exports.ownershipTxtRecords, settings.settings, options.hostnames),
     apiUsage,
+  };
+}
+
+/** The program's sample ownership records, or those of the hostnames asked for. */
+function ownershipOf(
+  samples: OwnershipRecord[] | undefined,
+  settings: Settings,
+  hostnames: string[] | undefined,
+): Pick<Plan, "ownershipTxtRecords" | "unmanagedHostnames"> {
+  if (hostnames === undefined) return { ownershipTxtRecords: samples };
+  const names = hostnames.map((hostname) => hostname.toLowerCase().replace(/\.$/, ""));
+  const managed = names.filter((hostname) => managesHostname(settings, hostname));
+  return {
+    ownershipTxtRecords: ownershipRecords(managed, settings.txtPrefix),
+    unmanagedHostnames: names.filter((hostname) => !managed.includes(hostname)),
   };
 }
 

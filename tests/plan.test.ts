@@ -154,6 +154,31 @@ describe("plan for the production stack (human)", () => {
     );
   });
 
+  it("takes --hostname: the ownership records of those hostnames, and which the filters leave alone", () => {
+    const asked = plan(
+      "production",
+      "--hostname",
+      "Shop.Example.COM.",
+      "--hostname",
+      "x.internal.example.com",
+      "--hostname",
+      "elsewhere.example.net",
+      "--json",
+    );
+    expect(asked.status, asked.stderr).toBe(0);
+    const result = JSON.parse(asked.stdout) as Plan;
+    expect(result.ownershipTxtRecords?.map((record) => record.txtName)).toEqual([
+      "externaldns-a.shop.example.com",
+      "externaldns-aaaa.shop.example.com",
+      "externaldns-cname.shop.example.com",
+    ]);
+    expect(result.unmanagedHostnames).toEqual(["x.internal.example.com", "elsewhere.example.net"]);
+    expect(json.unmanagedHostnames).toBeUndefined();
+    expect(plan("production", "--hostname", "shop.example.com").stdout).toContain(
+      "Ownership TXT records external-dns will write for the hostnames asked for (one per record type a hostname gets):\n  shop.example.com A → externaldns-a.shop.example.com\n",
+    );
+  });
+
   it("rejects bad usage and unknown stacks with exit code 2", () => {
     expect(plan().status).toBe(2);
     expect(plan("production", "--records", "many").status).toBe(2);
