@@ -12,7 +12,7 @@ import {
   startCloudflareApi,
   ZONE_SCOPE,
 } from "../e2e/support/cloudflareApi";
-import { listTxtRecords, verifyToken } from "../verify/cloudflare";
+import { listZoneRecords, verifyToken } from "../verify/cloudflare";
 
 const [COM, ORG] = DEFAULT_ZONES;
 const DNS_WRITE = "4755a26eedb94da69e1066d98aa820be";
@@ -379,14 +379,15 @@ describe("pagination", () => {
     expect(third.body.result_info).toMatchObject({ page: 3, count: 0, total_pages: 2 });
   });
 
-  it("serves verify's TXT listing with the type filter", async () => {
+  it("serves verify's record listing", async () => {
     api.state.seedRecords(COM.id, [
       { type: "TXT", name: "externaldns-a.shop", content: '"heritage=external-dns"' },
       { type: "A", name: "shop", content: "192.0.2.10" },
     ]);
     const { value } = await mint([COM.id, ORG.id], [DNS_WRITE, ZONE_READ]);
-    expect(await listTxtRecords({ token: value, baseUrl: api.url }, [COM.id, ORG.id])).toEqual([
-      { name: "externaldns-a.shop.example.com", content: '"heritage=external-dns"' },
+    expect(await listZoneRecords({ token: value, baseUrl: api.url }, [COM.id, ORG.id])).toEqual([
+      { name: "externaldns-a.shop.example.com", type: "TXT", content: '"heritage=external-dns"' },
+      { name: "shop.example.com", type: "A", content: "192.0.2.10" },
     ]);
     expect(api.requests.recordListPages()).toBe(2);
   });

@@ -118,7 +118,7 @@ describe("waitForDecryption", () => {
 });
 
 describe("operator error messages", () => {
-  it("have a hint for every failure status sops-secrets-operator 0.21 sets", () => {
+  it("have a hint for every status but Healthy that sops-secrets-operator 0.21 sets", () => {
     // internal/controllers/sopssecret_controller.go, the STATUS_* constants.
     expect(Object.keys(OPERATOR_ERROR_HINTS).sort()).toEqual(
       [
@@ -127,7 +127,14 @@ describe("operator error messages", () => {
         "Child secret update error",
         "New child secret creation error",
         "Setting controller ownership of the child secret error",
+        "Reconciliation is suspended",
       ].sort(),
+    );
+  });
+
+  it("say how to resume a suspended SopsSecret", () => {
+    expect(operatorErrorMessage(TARGET, "Reconciliation is suspended")).toContain(
+      `kubectl -n external-dns patch sopssecret external-dns-cloudflare --type merge -p '{"spec":{"suspend":false}}'`,
     );
   });
 

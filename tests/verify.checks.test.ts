@@ -20,6 +20,7 @@ import {
   recordChecks,
   secretChainChecks,
   tokenChecks,
+  type ZoneRecord,
 } from "../verify/checks";
 import {
   declaredHostnames,
@@ -283,17 +284,36 @@ describe("record checks follow external-dns's filter", () => {
 });
 
 describe("orphan checks", () => {
-  const records = fixture<{ result: { name: string; content: string }[] }>(
-    "cloudflare-txt-records.json",
-  ).result;
+  const records = fixture<{ result: ZoneRecord[] }>("cloudflare-txt-records.json").result;
   const declared = [{ hostname: "shop.example.com", source: "ingress/shop/shop" }];
 
-  it("report this owner's records whose source is gone, under sync", () => {
-    const [result] = orphanChecks(records, declared, expected);
-    expect(result).toMatchObject({
-      status: "warn",
-      detail: "records without a source: legacy.example.com, old.example.com",
+  it("fail on this owner's ownership records left without their record, under sync", () => {
+    const [abandoned] = orphanChecks(records, declared, expected);
+    expect(abandoned).toMatchObject({
+      check: "orphans",
+      status: "fail",
+      detail: "ownership records left without their record: externaldns-cname.legacy.example.com",
     });
+    expect(abandoned.hint).toMatch(
+      /only together with the record it owns.*delete these TXT records/,
+    );
+  });
+
+  it("warn on records whose source is gone while their record still exists: the next reconcile deletes both", () => {
+    const [, pending] = orphanChecks(records, declared, expected);
+    expect(pending).toMatchObject({
+      check: "records without a source",
+      status: "warn",
+      detail: "records of this owner whose source is gone: old.example.com",
+    });
+  });
+
+  it("pass when every record of this owner has a source", () => {
+    const sourced = [...declared, { hostname: "old.example.com", source: "ingress/shop/old" }];
+    const kept = records.filter((record) => !record.name.includes("legacy"));
+    expect(orphanChecks(kept, sourced, expected)).toEqual([
+      expect.objectContaining({ check: "orphans", status: "pass" }),
+    ]);
   });
 
   it("leave out hosts outside the filter: external-dns never deletes those", () => {
@@ -305,7 +325,7 @@ describe("orphan checks", () => {
     });
     expect(result).toMatchObject({
       status: "warn",
-      detail: "records without a source: old.example.com",
+      detail: "records of this owner whose source is gone: old.example.com",
     });
   });
 

@@ -365,24 +365,32 @@ export function recordChecks(
     });
 }
 
-/** An ownership TXT record found in a zone listing. */
-export interface OwnershipTxtRecord {
+/** A DNS record found in a zone listing (any type; the orphan check needs TXT and what they own). */
+export interface ZoneRecord {
   name: string;
+  type: string;
   content: string;
 }
 
 /**
  * Ownership records of this owner, for hosts the filter admits, that no
- * Kubernetes object declares any more. Under `sync` external-dns deletes them;
- * if they stay, something is wrong. (It never touches hosts outside its filter.)
+ * Kubernetes object declares any more; under `sync` only (under the other
+ * policies external-dns keeps records whose source is gone, on purpose).
+ *
+ * external-dns 0.21's TXT registry deletes an ownership record only together
+ * with the record it owns (registry/txt/registry.go). So while that record
+ * still exists, the pair is merely waiting for the next reconcile (warn); an
+ * ownership record whose record is gone stays for good (fail): it still claims
+ * the name for this owner, so a record someone makes there later counts as
+ * external-dns's, and under `sync` gets deleted.
  */
 export function orphanChecks(
-  txtRecords: OwnershipTxtRecord[] | undefined,
+  zoneRecords: ZoneRecord[] | undefined,
   declared: DeclaredHostname[],
   expected: Expectations,
 ): CheckResult[] {
   if (expected.policy !== "sync") return [];
-  if (txtRecords === undefined) {
+  if (zoneRecords === undefined) {
     return [
       {
         area: "records",
@@ -394,32 +402,60 @@ export function orphanChecks(
     ];
   }
   const hosts = new Set(declared.map((entry) => entry.hostname));
-  const orphans = txtRecords
+  const owned = zoneRecords
+    .filter((record) => record.type === "TXT")
     .filter((record) => ownerOf([record.content.replace(/^"|"$/g, "")]) === expected.txtOwnerId)
-    .map((record) => hostOfOwnershipRecord(record.name, expected.txtPrefix))
-    .filter((host): host is string => host !== undefined && !hosts.has(host))
-    .filter((host) => managesHostname(expected, host));
-  const unique = [...new Set(orphans)].sort();
-  return [
-    unique.length === 0
-      ? {
-          area: "records",
-          check: "orphans",
-          status: "pass",
-          detail: "every record of this owner has a source",
-        }
-      : {
-          area: "records",
-          check: "orphans",
-          status: "warn",
-          detail: `records without a source: ${unique.join(", ")}`,
-          hint: "with policy sync external-dns deletes them on its next run; if they stay, look for 403s or Skipping lines in the logs",
-        },
-  ];
+    .flatMap((record) => {
+      const owner = ownedRecordOf(record.name, expected.txtPrefix);
+      return owner ? [{ txtName: record.name, ...owner }] : [];
+    })
+    .filter(({ host }) => !hosts.has(host) && managesHostname(expected, host));
+  const exists = (host: string, type: string) =>
+    zoneRecords.some((record) => record.name === host && record.type === type);
+  const pending = [
+    ...new Set(owned.filter((o) => exists(o.host, o.recordType)).map((o) => o.host)),
+  ].sort();
+  const abandoned = owned
+    .filter((o) => !exists(o.host, o.recordType))
+    .map((o) => o.txtName)
+    .sort();
+  const results: CheckResult[] = [];
+  if (abandoned.length > 0)
+    results.push({
+      area: "records",
+      check: "orphans",
+      status: "fail",
+      detail: `ownership records left without their record: ${abandoned.join(", ")}`,
+      hint: "external-dns deletes an ownership record only together with the record it owns, so these stay for good and keep claiming the names for this owner (a record made there later would count as external-dns's and be deleted under sync): delete these TXT records in Cloudflare",
+    });
+  if (pending.length > 0)
+    results.push({
+      area: "records",
+      check: "records without a source",
+      status: "warn",
+      detail: `records of this owner whose source is gone: ${pending.join(", ")}`,
+      hint: "under sync external-dns deletes them, with their ownership records, on its next reconcile; if they stay, look for 403s or errors in the logs",
+    });
+  if (results.length === 0)
+    results.push({
+      area: "records",
+      check: "orphans",
+      status: "pass",
+      detail: "every record of this owner has a source",
+    });
+  return results;
 }
 
 /** The managed host an ownership TXT record name stands for: `ownershipTxtName` backwards. */
 export function hostOfOwnershipRecord(txtName: string, txtPrefix: string): string | undefined {
+  return ownedRecordOf(txtName, txtPrefix)?.host;
+}
+
+/** The record (host and type) an ownership TXT record name stands for. */
+export function ownedRecordOf(
+  txtName: string,
+  txtPrefix: string,
+): { host: string; recordType: string } | undefined {
   const prefix = txtPrefix.toLowerCase();
   for (const recordType of MANAGED_RECORD_TYPES) {
     const type = recordType.toLowerCase();
@@ -427,7 +463,8 @@ export function hostOfOwnershipRecord(txtName: string, txtPrefix: string): strin
       ? prefix.replaceAll("%{record_type}", type)
       : `${prefix}${type}-`;
     const host = txtName.startsWith(head) ? txtName.slice(head.length) : "";
-    if (host && ownershipTxtName(host, recordType, txtPrefix) === txtName) return host;
+    if (host && ownershipTxtName(host, recordType, txtPrefix) === txtName)
+      return { host, recordType };
   }
   return undefined;
 }

@@ -39,11 +39,14 @@ async function main(argv: string[]): Promise<number> {
     ? readFileSync(tokenFile, "utf8").trim()
     : process.env.CF_API_TOKEN;
 
+  const config = stackConfig(stack);
   const verification = await verify({
     stack,
-    config: stackConfig(stack),
+    config,
     kubeConfig,
     cloudflareToken,
+    // The provider's own setting: verify asks the same API the stack's token was minted through.
+    cloudflareBaseUrl: config["cloudflare:baseUrl"] || undefined,
     resolver: values.resolver,
   });
   process.stdout.write(

@@ -2,7 +2,7 @@
  * What Cloudflare says about the token and the zones' ownership records. The
  * token goes into the Authorization header and nowhere else.
  */
-import type { OwnershipTxtRecord, TokenObservation } from "./checks";
+import type { TokenObservation, ZoneRecord } from "./checks";
 
 export const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
 
@@ -42,24 +42,21 @@ export async function verifyToken(access: CloudflareAccess): Promise<TokenObserv
   };
 }
 
-/** Every TXT record of the zones (page size 5000: one request per zone for most zones). */
-export async function listTxtRecords(
+/** Every record of the zones (page size 5000: one request per zone for most zones). */
+export async function listZoneRecords(
   access: CloudflareAccess,
   zoneIds: string[],
-): Promise<OwnershipTxtRecord[] | undefined> {
-  const records: OwnershipTxtRecord[] = [];
+): Promise<ZoneRecord[] | undefined> {
+  const records: ZoneRecord[] = [];
   for (const zoneId of zoneIds) {
     for (let page = 1; ; page++) {
-      const response = await get(
-        access,
-        `/zones/${zoneId}/dns_records?type=TXT&per_page=5000&page=${page}`,
-      );
+      const response = await get(access, `/zones/${zoneId}/dns_records?per_page=5000&page=${page}`);
       if (!response.ok) return undefined;
       const body = (await response.json()) as {
-        result: { name: string; content: string }[];
+        result: ZoneRecord[];
         result_info?: { total_pages?: number };
       };
-      records.push(...body.result.map(({ name, content }) => ({ name, content })));
+      records.push(...body.result.map(({ name, type, content }) => ({ name, type, content })));
       if (page >= (body.result_info?.total_pages ?? 1)) break;
     }
   }

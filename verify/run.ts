@@ -21,7 +21,7 @@ import {
   type TokenObservation,
   tokenChecks,
 } from "./checks";
-import { type CloudflareAccess, listTxtRecords, verifyToken } from "./cloudflare";
+import { type CloudflareAccess, listZoneRecords, verifyToken } from "./cloudflare";
 import { observeCluster } from "./cluster";
 import { newResolver, resolveHostnames } from "./dns";
 
@@ -31,7 +31,7 @@ export interface VerifyOptions {
   kubeConfig: k8s.KubeConfig;
   /** The token to check; undefined: token and orphan checks are skipped with a warning. */
   cloudflareToken?: string;
-  /** Cloudflare API base URL (tests point it at a local server). */
+  /** Cloudflare API base URL; default Cloudflare's. The CLI takes the stack's `cloudflare:baseUrl`. */
   cloudflareBaseUrl?: string;
   /** DNS server `host:port`; undefined: the system resolver. */
   resolver?: string;
@@ -85,7 +85,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
     .filter((arg) => arg.startsWith("--zone-id-filter="))
     .map((arg) => arg.slice("--zone-id-filter=".length))
     .filter(isCloudflareId);
-  const txtRecords = access ? await listTxtRecords(access, zoneIds) : undefined;
+  const zoneRecords = access ? await listZoneRecords(access, zoneIds) : undefined;
   const resolved = await resolveHostnames(
     newResolver(options.resolver),
     cluster.declared
@@ -103,7 +103,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
       ...tokenChecks(token, options.now ?? new Date()),
       ...gatewayApiChecks(cluster.crds, expected),
       ...recordChecks(cluster.declared, resolved, expected),
-      ...orphanChecks(txtRecords, cluster.declared, expected),
+      ...orphanChecks(zoneRecords, cluster.declared, expected),
       ...logChecks(cluster.logLines),
     ],
   };

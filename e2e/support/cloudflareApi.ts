@@ -246,14 +246,17 @@ export class CloudflareState {
   readonly permissionGroups: PermissionGroup[];
   /** ID of the bootstrap token (a user token with every permission the program needs). */
   readonly bootstrapTokenId = hexId();
+  /** The stand-in's clock: the option's (or the real) clock, plus `shiftClock`'s shift. */
   readonly now: () => Date;
+  #shiftMs = 0;
   readonly #tokens = new Map<string, StoredToken>();
   readonly #values = new Map<string, string>(); // token value -> token id
   readonly #idsToValues = new Map<string, string>();
   readonly #records = new Map<string, DnsRecord[]>();
 
   constructor(options: CloudflareApiOptions, bootstrapValue: string) {
-    this.now = options.now ?? (() => new Date());
+    const clock = options.now ?? (() => new Date());
+    this.now = () => new Date(clock().getTime() + this.#shiftMs);
     this.accounts = options.accounts ?? [DEFAULT_ACCOUNT];
     this.permissionGroups = options.permissionGroups ?? [...DEFAULT_PERMISSION_GROUPS];
     for (const zone of options.zones ?? DEFAULT_ZONES) this.addZone(zone);
@@ -281,6 +284,11 @@ export class CloudflareState {
 
   zoneByName(name: string): Zone | undefined {
     return this.zones.find((zone) => zone.name === name.toLowerCase());
+  }
+
+  /** Runs the clock `ms` ahead of its source (e.g. with a program whose clock is shifted). */
+  shiftClock(ms: number): void {
+    this.#shiftMs = ms;
   }
 
   account(id: string): Account | undefined {
@@ -464,6 +472,8 @@ export interface RecordedRequest {
   zoneId?: string;
   /** "bootstrap", a minted token's id, "unknown" (a value nobody issued) or "none". */
   tokenId: string;
+  /** For DNS writes: the names (FQDNs) of the records the request asked to change, refused or not. */
+  recordNames?: string[];
   status: number;
   /** Epoch milliseconds when the request arrived. */
   time: number;
@@ -532,6 +542,8 @@ interface Context {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  /** Write handlers add the names of the records a request asks to change, before applying it. */
+  touched: string[];
 }
 
 /** What the caller may do on one zone. The bootstrap token reads every zone, and no DNS. */
@@ -1179,9 +1191,23 @@ function applyChange(zone: Zone, records: DnsRecord[], change: Change, now: stri
   return record;
 }
 
+/** The names a change asks to write: the record's new name, and the old one of a record it targets. */
+function changedNames(zone: Zone, records: readonly DnsRecord[], change: Change): string[] {
+  const names: string[] = [];
+  if (change.op !== "post") {
+    const existing = records.find((record) => record.id === change.id);
+    if (existing) names.push(existing.name);
+  }
+  if (change.op !== "delete" && typeof change.fields.name === "string")
+    names.push(absoluteName(change.fields.name, zone.name));
+  return names;
+}
+
 /** Applies changes to a copy and commits only if all succeed, like Cloudflare's batch. */
 function commitChanges(ctx: Context, zone: Zone, changes: Change[]): DnsRecord[] {
   const records = [...ctx.state.records(zone.id)];
+  const names = changes.flatMap((change) => changedNames(zone, records, change));
+  ctx.touched.push(...new Set(names));
   const now = timestamp(ctx.state.now());
   const results = changes.map((change) => applyChange(zone, records, change, now));
   ctx.state.replaceRecords(zone.id, records);
@@ -1432,13 +1458,20 @@ async function handle(
   const text = await readText(request);
   const clientIp = overrides.byToken.get(entry.tokenId) ?? overrides.all ?? remoteIp(request);
   const caller = authenticate(state, value, clientIp, route.kind);
-  const reply = route.handle({
-    state,
-    caller,
-    params,
-    query: url.searchParams,
-    body: parseBody(text),
-  });
+  const touched: string[] = [];
+  let reply: Reply;
+  try {
+    reply = route.handle({
+      state,
+      caller,
+      params,
+      query: url.searchParams,
+      body: parseBody(text),
+      touched,
+    });
+  } finally {
+    if (DNS_WRITE_KINDS.has(route.kind)) entry.recordNames = touched;
+  }
   return {
     status: 200,
     body: {

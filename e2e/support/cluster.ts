@@ -64,13 +64,18 @@ export class Cluster {
   }
 
   /** One API request; the body parsed as JSON. Throws ApiError on a status >= 400. */
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<T> {
     const server = this.#config.getCurrentCluster()?.server;
     if (!server) throw new Error("the kubeconfig names no current cluster");
     const url = new URL(path, server);
     const options: RequestOptions = {
       method,
-      headers: { accept: "application/json", "content-type": "application/json" },
+      headers: { accept: "application/json", "content-type": contentType },
       timeout: 30_000,
     };
     await this.#config.applyToHTTPSOptions(options);
@@ -109,6 +114,12 @@ export class Cluster {
 
   async create(ref: ObjectRef, object: unknown): Promise<KubeObject> {
     return this.request<KubeObject>("POST", objectPath(ref), object);
+  }
+
+  /** A JSON merge patch of the object, or of its `status` subresource. */
+  async patch(ref: ObjectRef, patch: unknown, subresource?: "status"): Promise<KubeObject> {
+    const path = `${objectPath(ref)}${subresource ? `/${subresource}` : ""}`;
+    return this.request<KubeObject>("PATCH", path, patch, "application/merge-patch+json");
   }
 
   /** Deletes the object; true if it existed. */
