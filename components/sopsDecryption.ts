@@ -28,6 +28,8 @@ export const OPERATOR_ERROR_HINTS: Record<string, (target: SopsSecretTarget) => 
     "the operator could not create the Secret; see the operator's logs (RBAC, quotas or admission webhooks)",
   "Setting controller ownership of the child secret error": () =>
     "the operator could not take ownership of the Secret; see the operator's logs",
+  "Unknown Error": (target) =>
+    `the operator could not read or create Secret ${target.secretName} (an API error, often RBAC or a webhook); see the operator's logs`,
   "Reconciliation is suspended": (target) =>
     `spec.suspend is true on the SopsSecret, so the operator neither creates nor updates Secret ${target.secretName}; ` +
     `resume it (kubectl -n ${target.namespace} patch sopssecret ${target.sopsSecretName} --type merge -p '{"spec":{"suspend":false}}')`,

@@ -128,6 +128,7 @@ describe("operator error messages", () => {
         "New child secret creation error",
         "Setting controller ownership of the child secret error",
         "Reconciliation is suspended",
+        "Unknown Error",
       ].sort(),
     );
   });
