@@ -353,7 +353,7 @@ describe("log checks", () => {
   const lines = fixtureText("external-dns.log").trim().split("\n");
 
   it("map rate limiting, filter skips and errors to hints", () => {
-    const results = logChecks(lines);
+    const results = logChecks({ lines });
     expect(statuses(results)).toEqual([
       "warn 429 rate limited",
       "warn skipped by filters",
@@ -363,18 +363,27 @@ describe("log checks", () => {
   });
 
   it("fail on 401 and 403", () => {
-    const results = logChecks([
-      'level=error msg="Error from Cloudflare: 403 Forbidden: Authentication error"',
-    ]);
+    const results = logChecks({
+      lines: ['level=error msg="Error from Cloudflare: 403 Forbidden: Authentication error"'],
+    });
     expect(results[0]).toMatchObject({ status: "fail", check: "403 forbidden" });
-    expect(logChecks(['level=error msg="401 Unauthorized"'])[0]).toMatchObject({
+    expect(logChecks({ lines: ['level=error msg="401 Unauthorized"'] })[0]).toMatchObject({
       status: "fail",
       check: "401 unauthorized",
     });
   });
 
   it("pass on a quiet log", () => {
-    expect(statuses(logChecks(lines.slice(0, 3)))).toEqual(["pass recent log"]);
+    expect(statuses(logChecks({ lines: lines.slice(0, 3) }))).toEqual(["pass recent log"]);
+  });
+
+  it("warn, with the API server's reason, when the log cannot be read", () => {
+    const [result] = logChecks({ unreadable: 'no logs found for container "external-dns"' });
+    expect(result).toMatchObject({
+      status: "warn",
+      detail:
+        'not checked: the API server could not serve the log (no logs found for container "external-dns")',
+    });
   });
 });
 

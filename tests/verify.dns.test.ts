@@ -32,6 +32,7 @@ const declared = [
   { hostname: "api.example.com", source: "service/shop/api" },
   { hostname: "missing.example.com", source: "ingress/shop/new" },
   { hostname: "handmade.example.com", source: "ingress/shop/handmade" },
+  { hostname: "half.example.com", source: "service/shop/half" },
   { hostname: "admin.internal.example.com", source: "ingress/shop/admin" },
   { hostname: "blog.example.net", source: "ingress/blog/blog" },
 ];
@@ -48,6 +49,7 @@ beforeAll(async () => {
       ["api.example.com", "192.0.2.20"],
       ["handmade.example.com", "192.0.2.30"],
       ["shop.example.com", "2001:db8::10"],
+      ["half.example.com", "192.0.2.40"],
     ],
     cname: [["www.example.com", "shop.example.com"]],
     txt: [
@@ -55,6 +57,8 @@ beforeAll(async () => {
       ["externaldns-aaaa.shop.example.com", OWNER],
       ["externaldns-cname.www.example.com", OWNER],
       ["externaldns-a.api.example.com", OTHER_OWNER],
+      ["externaldns-a.half.example.com", OWNER],
+      ["externaldns-aaaa.half.example.com", OWNER],
     ],
   });
 });
@@ -73,6 +77,17 @@ async function check() {
 }
 
 describe("record checks against a real DNS server", () => {
+  it("fail a record deleted outside external-dns while its ownership record stays", async () => {
+    const { results } = await check();
+    const half = results.find((result) => result.check === "half.example.com");
+    expect(half).toMatchObject({
+      status: "fail",
+      detail:
+        "no AAAA record, though its ownership record externaldns-aaaa.half.example.com is there (A resolves)",
+    });
+    expect(half?.hint).toMatch(/under sync it makes it again on its next reconcile/);
+  });
+
   it("resolve A, AAAA and CNAME records and their ownership TXT records", async () => {
     const { resolved } = await check();
     expect(resolved.get("shop.example.com")?.records).toEqual({
@@ -147,6 +162,7 @@ describe("record checks against a real DNS server", () => {
       "api.example.com",
       "missing.example.com",
       "handmade.example.com",
+      "half.example.com",
     ]);
   });
 });

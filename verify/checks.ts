@@ -337,6 +337,19 @@ export function recordChecks(
           hint: "external-dns has not created it: see the logs below, the filters, and whether the source has an address yet",
         };
       }
+      const ownedByUs = (type: string) =>
+        ownerOf(answer.txt[ownershipTxtName(hostname, type, expected.txtPrefix)] ?? []) ===
+        expected.txtOwnerId;
+      const lost = MANAGED_RECORD_TYPES.filter((type) => !types.includes(type) && ownedByUs(type));
+      if (lost.length > 0 && !types.includes("CNAME")) {
+        return {
+          area: "records" as const,
+          check: hostname,
+          status: "fail" as const,
+          detail: `no ${lost.join("+")} record, though its ownership record ${ownershipTxtName(hostname, lost[0], expected.txtPrefix)} is there (${types.join("+")} resolves)`,
+          hint: "the record was deleted outside external-dns: under sync it makes it again on its next reconcile; if it stays missing, see the logs",
+        };
+      }
       const owners = types.map((type) =>
         ownerOf(answer.txt[ownershipTxtName(hostname, type, expected.txtPrefix)] ?? []),
       );
@@ -502,7 +515,21 @@ const LOG_PATTERNS: { check: string; pattern: RegExp; status: Status; hint: stri
   },
 ];
 
-export function logChecks(lines: string[]): CheckResult[] {
+/** The external-dns container's recent log lines, or why the API server could not serve them. */
+export type LogObservation = { lines: string[] } | { unreadable: string };
+
+export function logChecks(log: LogObservation): CheckResult[] {
+  if ("unreadable" in log)
+    return [
+      {
+        area: "logs",
+        check: "recent log",
+        status: "warn",
+        detail: `not checked: the API server could not serve the log (${log.unreadable})`,
+        hint: "read it where your cluster keeps container logs, and look for 401, 403, 429 and level=error lines",
+      },
+    ];
+  const lines = log.lines;
   const findings = LOG_PATTERNS.flatMap(({ check, pattern, status, hint }) => {
     const hits = lines.filter((line) => pattern.test(line));
     return hits.length === 0

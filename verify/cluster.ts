@@ -6,7 +6,12 @@ import * as k8s from "@kubernetes/client-node";
 import { RELEASE_NAME } from "../components/chartValues";
 import { orNotFound } from "../components/clusterAccess";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_NAME } from "../components/sopsSecret";
-import type { DeclaredHostname, DeploymentObservation, SecretChainObservation } from "./checks";
+import type {
+  DeclaredHostname,
+  DeploymentObservation,
+  LogObservation,
+  SecretChainObservation,
+} from "./checks";
 
 export const HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname";
 const POD_SELECTOR = `app.kubernetes.io/name=external-dns,app.kubernetes.io/instance=${RELEASE_NAME}`;
@@ -22,7 +27,7 @@ const ROUTE_PLURALS: Record<string, string> = {
 export interface ClusterObservations extends DeploymentObservation, SecretChainObservation {
   crds: string[];
   declared: DeclaredHostname[];
-  logLines: string[];
+  log: LogObservation;
 }
 
 export interface ClusterQuery {
@@ -82,8 +87,8 @@ export async function observeCluster(
     )) as { items?: RouteObject[] } | undefined;
     routes.push(...(list?.items ?? []).map((route) => ({ ...route, kind: route.kind ?? plural })));
   }
-  const logLines =
-    pods.length > 0 ? await podLog(core, namespace, pods[0].metadata?.name ?? "") : [];
+  const log: LogObservation =
+    pods.length > 0 ? await podLog(core, namespace, pods[0].metadata?.name ?? "") : { lines: [] };
 
   return {
     ...deploymentObservation(ns !== undefined, deployment, pods),
@@ -91,20 +96,42 @@ export async function observeCluster(
     secretKeys: secret ? secretKeys(secret) : undefined,
     crds: crds.filter((name): name is string => name !== undefined),
     declared: declaredHostnames(services, ingresses, routes),
-    logLines,
+    log,
   };
 }
 
-async function podLog(core: k8s.CoreV1Api, namespace: string, name: string): Promise<string[]> {
-  const log = await orNotFound(
-    core.readNamespacedPodLog({
-      name,
-      namespace,
-      container: "external-dns",
-      tailLines: LOG_TAIL_LINES,
-    }),
-  );
-  return (log ?? "").split("\n").filter((line) => line.trim() !== "");
+/** The log's last lines; a log the API server cannot serve (e.g. the kubelet has none) is reported, not thrown. */
+async function podLog(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  name: string,
+): Promise<LogObservation> {
+  try {
+    const log = await orNotFound(
+      core.readNamespacedPodLog({
+        name,
+        namespace,
+        container: "external-dns",
+        tailLines: LOG_TAIL_LINES,
+      }),
+    );
+    return { lines: (log ?? "").split("\n").filter((line) => line.trim() !== "") };
+  } catch (error) {
+    return { unreadable: apiErrorMessage(error) };
+  }
+}
+
+/** The API server's own message from a client-node error, else the error's first line. */
+function apiErrorMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  try {
+    const parsed = typeof body === "string" ? JSON.parse(body) : body;
+    if (parsed && typeof (parsed as { message?: unknown }).message === "string")
+      return (parsed as { message: string }).message;
+  } catch {
+    // not JSON: fall through
+  }
+  return String((error as Error).message ?? error).split("\n")[0];
 }
 
 export function deploymentObservation(

@@ -104,7 +104,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
       ...gatewayApiChecks(cluster.crds, expected),
       ...recordChecks(cluster.declared, resolved, expected),
       ...orphanChecks(zoneRecords, cluster.declared, expected),
-      ...logChecks(cluster.logLines),
+      ...logChecks(cluster.log),
     ],
   };
 }
