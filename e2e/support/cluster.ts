@@ -112,8 +112,9 @@ export class Cluster {
     return list.items ?? [];
   }
 
+  /** Creates the object in the collection of `ref` (its name, if any, is the object's business). */
   async create(ref: ObjectRef, object: unknown): Promise<KubeObject> {
-    return this.request<KubeObject>("POST", objectPath(ref), object);
+    return this.request<KubeObject>("POST", objectPath({ ...ref, name: undefined }), object);
   }
 
   /** A JSON merge patch of the object, or of its `status` subresource. */

@@ -6,7 +6,8 @@
  * | variable                             | what                                                                                   |
  * | ------------------------------------ | -------------------------------------------------------------------------------------- |
  * | `PATH`                               | `pulumi` (3.x, with `pulumi-language-nodejs` beside it or on PATH), `sops` (the program |
- * |                                      | encrypts with it), `age-keygen` (operatorErrors.test.ts makes a foreign key with it)    |
+ * |                                      | encrypts with it), `age-keygen` (operatorErrors.test.ts makes a foreign key with it),   |
+ * |                                      | `external-dns` 0.21 (records and rotation run it for the chart's pod, externalDns.ts)   |
  * | `PULUMI_HOME`                        | where the providers the project's SDKs ask for are installed (`pulumi plugin ls`):      |
  * |                                      | kubernetes, command and cloudflare, at the versions in node_modules/@pulumi/*           |
  * | `KUBECONFIG`                         | the cluster to deploy to, with sops-secrets-operator running (its CRD installed), a     |
@@ -177,6 +178,7 @@ const TOOL_HINTS: Record<string, string> = {
   pulumi: "the Pulumi CLI 3.x (https://www.pulumi.com/docs/install/, or `source realworld/env.sh`)",
   sops: "sops 3.13 (go install github.com/getsops/sops/v3/cmd/sops@v3.13.3)",
   "age-keygen": "age (apt-get install age)",
+  "external-dns": "external-dns 0.21 (go install sigs.k8s.io/external-dns@v0.21.0)",
 };
 
 function missingTools(tools: readonly string[]): string[] {
