@@ -12,10 +12,13 @@ import {
   type SeedRecord,
 } from "./support/cloudflareApi";
 import { waitFor } from "./support/cluster";
+import { sha256 } from "./support/externalDns";
 import { type LiveDns, summarize, UP_TO_DATE, useLiveDns } from "./support/liveDns";
 import {
   availableDeployment,
   containerArgs,
+  deploymentRef,
+  secretToken,
   sopsSecretRef,
   sopsSecretStatus,
   tokenSecretRef,
@@ -121,7 +124,7 @@ describe("records for real", () => {
     await dns().waitForReconciles(1, COM.id);
     expect(dns().pods.crashes()).toEqual([]);
     expect(failed(dns().externalDnsRequests())).toEqual([]);
-    expect(dns().pods.lines.filter((line) => /level=(error|fatal)/.test(line))).toEqual([]);
+    expect(dns().pods.errorLines()).toEqual([]);
   });
 
   it("a Service, an Ingress and an HTTPRoute each get their records and the ownership TXT records npm run plan predicts", async () => {
@@ -398,8 +401,55 @@ describe("records for real", () => {
   it("only one external-dns ran at any time, none crashed, and none logged an error", () => {
     expect(dns().pods.maxConcurrent()).toBe(1);
     expect(dns().pods.crashes()).toEqual([]);
-    expect(dns().pods.lines.filter((line) => /level=(error|fatal)/.test(line))).toEqual([]);
+    expect(dns().pods.errorLines()).toEqual([]);
     expect(dns().pods.lines.filter((line) => UP_TO_DATE.test(line)).length).toBeGreaterThan(0);
+  });
+
+  it("a token revoked at Cloudflare fails verify with the way back, and that way works", async () => {
+    const revoked = dns().runningTokenId();
+    suite.api.state.deleteToken(revoked);
+    const since = suite.api.requests.all.length;
+    await dns().waitForReconciles(1, COM.id);
+    expect(failed(dns().externalDnsRequests(since)).length).toBeGreaterThan(0);
+
+    const { run, results } = await dns().verify();
+    expect(run.exitCode).toBe(1);
+    const token = results.find((result) => result.check === "token active");
+    expect(token).toMatchObject({ status: "fail", detail: "Cloudflare answered 401" });
+    expect(token?.hint).toContain(
+      `pulumi up --refresh notices the token is gone and mints a new one; then kubectl -n ${suite.namespace} rollout restart deployment/external-dns`,
+    );
+
+    // The hint, step by step: up --refresh mints and delivers a new token ...
+    const up = await suite.project.up(["--refresh"]);
+    expect(up.exitCode, describeRun(up)).toBe(0);
+    const [minted] = suite.api.state.tokens();
+    expect(minted.id).not.toBe(revoked);
+    expect(
+      (await secretToken(suite.cluster, suite.namespace)) === suite.api.state.tokenValue(minted.id),
+    ).toBe(true);
+    // ... which the running pod does not have yet ...
+    expect(dns().runningTokenId).toThrow(/holds no token the stand-in minted/);
+    // ... until the restart (what kubectl rollout restart writes).
+    await suite.cluster.patch(deploymentRef(suite.namespace), {
+      spec: {
+        template: {
+          metadata: {
+            annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() },
+          },
+        },
+      },
+    });
+    await dns().pods.waitForProcess(
+      (process) => process.tokenSha256 === sha256(suite.api.state.tokenValue(minted.id) ?? ""),
+    );
+    const restarted = suite.api.requests.all.length;
+    await dns().waitForReconciles(2, COM.id);
+    expect(failed(dns().externalDnsRequests(restarted))).toEqual([]);
+    expect(dns().pods.maxConcurrent()).toBe(1);
+    // The restart is not the program's field: the next preview has nothing to change.
+    const preview = await suite.project.preview(["--expect-no-changes"]);
+    expect(preview.exitCode, describeRun(preview)).toBe(0);
   });
 });
 

@@ -1,13 +1,18 @@
 /**
- * Token rotation with `tokenRotationDays: 30`: an `up` 31 days later (the
- * program's clock shifted by clock.cjs) replaces the token without a gap: the
- * new one is minted first, the cluster moves to it, the old one is deleted
- * last; the pods roll once; another `up` at that time changes nothing.
+ * Token rotation with `tokenRotationDays: 30`: an `up` just after the rotation
+ * date (the program's clock shifted by clock.cjs, the Cloudflare stand-in's by
+ * as much) replaces the token without a gap: the new one is minted first, the
+ * cluster moves to it, the old one is deleted last; the pods roll once; another
+ * `up` at that time changes nothing. All along, the real external-dns
+ * reconciles every 2 s: no request fails, no record goes missing, and no token
+ * is used in its final minutes.
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RecordedRequest } from "./support/cloudflareApi";
-import type { KubeObject } from "./support/cluster";
+import { type KubeObject, waitFor } from "./support/cluster";
+import { sha256 } from "./support/externalDns";
+import { type LiveDns, useLiveDns } from "./support/liveDns";
 import {
   availableDeployment,
   replicaSets,
@@ -16,19 +21,51 @@ import {
   tokenSecretRef,
 } from "./support/objects";
 import { describeRun, type RunResult } from "./support/project";
-import { useStackSuite } from "./support/stackSuite";
+import { loadBalancerService } from "./support/sources";
+import { STACK_ZONES, useStackSuite } from "./support/stackSuite";
 
 const suite = useStackSuite({
   stack: "rotation",
-  config: { "external-dns:tokenRotationDays": 30 },
+  tools: ["external-dns"],
+  config: {
+    "external-dns:tokenRotationDays": 30,
+    "external-dns:sources": ["service"],
+    "external-dns:interval": "2s",
+  },
 });
+const live = useLiveDns(suite);
+let running: LiveDns | undefined;
 
-/** The program runs 31 days in the future: past the end of any 30-day period. */
-const SHIFTED_CLOCK = {
-  NODE_OPTIONS:
-    `${process.env.NODE_OPTIONS ?? ""} --require ${join(__dirname, "support", "clock.cjs")}`.trim(),
-  E2E_CLOCK_SHIFT_DAYS: "31",
-};
+const HOST = "web.example.com";
+const ZONE = STACK_ZONES[0];
+/** A request made with a token this close to its expiry counts as a failure. */
+const FINAL_MINUTES_MS = 10 * 60_000;
+
+/** One hour past the next rotation date: set by the first test from the stack's outputs. */
+let shiftMs = 0;
+
+/** The program's clock, shifted (fractional days) to one hour past the rotation date. */
+function shiftedClock() {
+  return {
+    NODE_OPTIONS:
+      `${process.env.NODE_OPTIONS ?? ""} --require ${join(__dirname, "support", "clock.cjs")}`.trim(),
+    E2E_CLOCK_SHIFT_DAYS: String(shiftMs / 86_400_000),
+  };
+}
+
+function dns(): LiveDns {
+  if (!running) throw new Error("external-dns must be running (see the first test)");
+  return running;
+}
+
+/** The host's A record and its ownership record, as the stand-in has them now. */
+function hostRecords(): string[] {
+  return suite.api.state
+    .records(ZONE.id)
+    .filter((record) => record.name === HOST || record.name === `externaldns-a.${HOST}`)
+    .map((record) => `${record.type} ${record.name}`)
+    .sort();
+}
 
 /** What the first deployment left, to compare the rotation against. */
 interface Before {
@@ -75,12 +112,60 @@ describe("token rotation", () => {
       requests: suite.api.requests.all.length,
     };
     expect(first.replicaSets).toBe(1);
+
+    shiftMs = nextRotation - Date.now() + 3_600_000;
+    running = await live.start();
+    await dns().pods.waitForProcess();
+    await loadBalancerService(suite.cluster, suite.namespace, "web", HOST, [
+      { ip: "203.0.113.50" },
+    ]);
+    await waitFor(`external-dns to publish ${HOST}`, 60_000, async () =>
+      hostRecords().length === 2 ? true : undefined,
+    );
   });
 
-  it("an up 31 days later mints a new token before it deletes the old one, which goes last", async () => {
+  it("an up just after the rotation date mints a new token before it deletes the old one, which goes last", async () => {
     const { tokenId, requests } = firstDeployment();
-    rotation = await suite.project.up([], { env: SHIFTED_CLOCK });
-    expect(rotation.exitCode, describeRun(rotation)).toBe(0);
+    const old = onlyToken();
+    suite.api.state.shiftClock(shiftMs);
+    const published = [`A ${HOST}`, `TXT externaldns-a.${HOST}`];
+    const gaps: string[] = [];
+    const sampler = setInterval(() => {
+      const seen = hostRecords();
+      if (seen.join() !== published.join())
+        gaps.push(`${new Date().toISOString()}: ${seen.join(", ")}`);
+    }, 100);
+    try {
+      rotation = await suite.project.up([], { env: shiftedClock() });
+      expect(rotation.exitCode, describeRun(rotation)).toBe(0);
+      const fresh = sha256(suite.api.state.tokenValue(onlyToken().id) ?? "");
+      await dns().pods.waitForProcess((process) => process.tokenSha256 === fresh);
+      await dns().waitForReconciles(2, ZONE.id);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(gaps, "the record or its ownership record went missing").toEqual([]);
+
+    const used = suite.api.requests.all
+      .slice(requests)
+      .filter((request) => request.tokenId !== "bootstrap");
+    expect(
+      used
+        .filter((request) => request.status >= 400)
+        .map((request) => `${request.kind} ${request.status}`),
+    ).toEqual([]);
+    const expiries = new Map([
+      [old.id, old.expiresOn],
+      [onlyToken().id, onlyToken().expiresOn],
+    ]);
+    const late = used.filter((request) => {
+      const expiresOn = Date.parse(expiries.get(request.tokenId) ?? "");
+      return request.time + shiftMs > expiresOn - FINAL_MINUTES_MS;
+    });
+    expect(late, "requests made with a token in its final minutes").toEqual([]);
+    expect(new Set(used.map((request) => request.tokenId))).toEqual(
+      new Set([old.id, onlyToken().id]),
+    );
 
     const token = onlyToken();
     expect(token.id).not.toBe(tokenId);
@@ -151,7 +236,7 @@ describe("token rotation", () => {
     const deploymentBefore = await availableDeployment(suite.cluster, suite.namespace);
     const requestsBefore = suite.api.requests.all.length;
     const tokenBefore = onlyToken();
-    const again = await suite.project.up(["--expect-no-changes"], { env: SHIFTED_CLOCK });
+    const again = await suite.project.up(["--expect-no-changes"], { env: shiftedClock() });
     expect(again.exitCode, describeRun(again)).toBe(0);
     expect(onlyToken().id).toBe(tokenBefore.id);
     const writes = suite.api.requests.all
@@ -160,5 +245,12 @@ describe("token rotation", () => {
     expect(writes).toEqual([]);
     const deployment = await availableDeployment(suite.cluster, suite.namespace);
     expect(deployment.metadata.generation).toBe(deploymentBefore.metadata.generation);
+  });
+
+  it("external-dns ran one process at a time, moved to the new token once, and never crashed", () => {
+    expect(dns().pods.maxConcurrent()).toBe(1);
+    expect(dns().pods.history).toHaveLength(2);
+    expect(dns().pods.crashes()).toEqual([]);
+    expect(dns().pods.errorLines()).toEqual([]);
   });
 });

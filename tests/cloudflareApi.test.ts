@@ -311,6 +311,17 @@ describe("minted token scoping", () => {
     });
   });
 
+  it("judges expiry by its clock, which can run ahead", async () => {
+    const { value } = await mint([COM.id], [DNS_WRITE, ZONE_READ], {
+      expires_on: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+    });
+    expect((await call("GET", `/zones/${COM.id}`, value)).status).toBe(200);
+    api.state.shiftClock(3 * 86_400_000);
+    expectError(await call("GET", `/zones/${COM.id}`, value), 403, 9109);
+    api.state.shiftClock(0);
+    expect((await call("GET", `/zones/${COM.id}`, value)).status).toBe(200);
+  });
+
   it("is refused from outside request_ip.in and accepted from inside", async () => {
     const { id, value } = await mint([COM.id], [DNS_WRITE, ZONE_READ], {
       condition: { request_ip: { in: ["203.0.113.0/24"], not_in: ["203.0.113.66/32"] } },
@@ -450,6 +461,16 @@ describe("DNS record writes as external-dns sends them", () => {
       "new.example.com",
     ]);
     expect(api.requests.writes(COM.id)).toBe(1);
+    const [logged] = api.requests.filter({ kind: "dns_records.batch" });
+    expect(logged.recordNames).toEqual(["old.example.com", "kept.example.com", "new.example.com"]);
+  });
+
+  it("logs the names a refused write asked for, too", async () => {
+    const { value } = await mint([ORG.id], [DNS_WRITE, ZONE_READ]);
+    const posts = [{ name: "x", type: "A", content: "192.0.2.9" }];
+    expectError(await batch(value, { posts }), 403, 10000);
+    const [refused] = api.requests.filter({ kind: "dns_records.batch" });
+    expect(refused).toMatchObject({ status: 403, recordNames: ["x.example.com"] });
   });
 
   it("changes nothing when any part of a batch fails", async () => {

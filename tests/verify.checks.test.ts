@@ -193,7 +193,11 @@ describe("token checks", () => {
   it("warn when the active token expires within 14 days", () => {
     expect(
       statuses(
-        tokenChecks({ kind: "verified", status: active.status, expiresOn: active.expires_on }, now),
+        tokenChecks(
+          { kind: "verified", status: active.status, expiresOn: active.expires_on },
+          now,
+          "external-dns",
+        ),
       ),
     ).toEqual(["pass token active", "warn token expiry"]);
   });
@@ -201,21 +205,35 @@ describe("token checks", () => {
   it("pass when it expires later", () => {
     expect(
       statuses(
-        tokenChecks({ kind: "verified", status: "active", expiresOn: "2027-02-06T00:00:00Z" }, now),
+        tokenChecks(
+          { kind: "verified", status: "active", expiresOn: "2027-02-06T00:00:00Z" },
+          now,
+          "external-dns",
+        ),
       ),
     ).toEqual(["pass token active", "pass token expiry"]);
   });
 
-  it("fail on 401/403 with the permission hint", () => {
-    const [result] = tokenChecks({ kind: "rejected", httpStatus: 401 }, now);
+  it("fail on 401/403 with the way to recover a revoked token, and the permissions it needs", () => {
+    const [result] = tokenChecks({ kind: "rejected", httpStatus: 401 }, now, "external-dns");
     expect(result).toMatchObject({ status: "fail", detail: "Cloudflare answered 401" });
-    expect(result.hint).toContain("Zone:DNS:Edit and Zone:Zone:Read");
+    expect(result.hint).toContain("Zone:DNS:Edit + Zone:Zone:Read");
+    expect(result.hint).toContain(
+      "pulumi up --refresh notices the token is gone and mints a new one; then kubectl -n external-dns rollout restart deployment/external-dns",
+    );
+  });
+
+  it("fail on an expired or disabled token, each with its own remedy", () => {
+    const [expired] = tokenChecks({ kind: "verified", status: "expired" }, now, "external-dns");
+    expect(expired.hint).toMatch(/tokenRotationDays.*the pods roll onto it/);
+    const [disabled] = tokenChecks({ kind: "verified", status: "disabled" }, now, "external-dns");
+    expect(disabled.hint).toMatch(/^enable it again in the Cloudflare dashboard/);
   });
 
   it("warn when no token was given", () => {
-    expect(tokenChecks({ kind: "unavailable", reason: "no token given" }, now)[0].status).toBe(
-      "warn",
-    );
+    expect(
+      tokenChecks({ kind: "unavailable", reason: "no token given" }, now, "external-dns")[0].status,
+    ).toBe("warn");
   });
 });
 

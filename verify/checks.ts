@@ -3,6 +3,8 @@
  * (in the cluster, at Cloudflare, in DNS) and what the stack expects, to
  * pass / warn / fail results with a one-line hint.
  */
+
+import { RELEASE_NAME } from "../components/chartValues";
 import { type HostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { OPERATOR_ERROR_HINTS } from "../components/sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
@@ -233,7 +235,21 @@ export type TokenObservation =
   | { kind: "rejected"; httpStatus: number }
   | { kind: "unavailable"; reason: string };
 
-export function tokenChecks(observed: TokenObservation, now: Date): CheckResult[] {
+/**
+ * How to recover from a token Cloudflare no longer accepts. Without `--refresh`
+ * Pulumi's state still has the token, so `pulumi up` changes nothing; and a
+ * token minted again under the same name leaves the pod template as it was,
+ * so running pods keep the dead token until they restart.
+ */
+export function remintHint(namespace: string): string {
+  return `pulumi up --refresh notices the token is gone and mints a new one; then kubectl -n ${namespace} rollout restart deployment/${RELEASE_NAME}, as running pods keep the token they started with`;
+}
+
+export function tokenChecks(
+  observed: TokenObservation,
+  now: Date,
+  namespace: string,
+): CheckResult[] {
   const area = "token";
   const active = (status: Status, detail: string, hint?: string): CheckResult[] => [
     { area, check: "token active", status, detail, hint },
@@ -249,11 +265,17 @@ export function tokenChecks(observed: TokenObservation, now: Date): CheckResult[
     return active(
       "fail",
       `Cloudflare answered ${observed.httpStatus}`,
-      "the token is revoked, expired or lacks permissions: it needs Zone:DNS:Edit and Zone:Zone:Read on the zones; run pulumi up to mint a new one",
+      `the token was revoked (or lacks Zone:DNS:Edit + Zone:Zone:Read on the zones): ${remintHint(namespace)}`,
     );
   }
   if (observed.status !== "active") {
-    return active("fail", `token is ${observed.status}`, "run pulumi up to mint a new token");
+    return active(
+      "fail",
+      `token is ${observed.status}`,
+      observed.status === "expired"
+        ? "set external-dns:tokenRotationDays, or a later tokenExpiresOn, and run pulumi up: the new token gets a new name, so the pods roll onto it"
+        : `enable it again in the Cloudflare dashboard, or delete it there and recover: ${remintHint(namespace)}`,
+    );
   }
   const results: CheckResult[] = [
     { area, check: "token active", status: "pass", detail: "Cloudflare says the token is active" },
@@ -487,7 +509,7 @@ const LOG_PATTERNS: { check: string; pattern: RegExp; status: Status; hint: stri
     check: "401 unauthorized",
     pattern: /\b401\b|Unauthorized|Invalid request headers/i,
     status: "fail",
-    hint: "Cloudflare rejects the token: it was revoked or expired; run pulumi up to mint and deliver a new one",
+    hint: "Cloudflare rejects the token: it was revoked or expired (see the token check above for how to recover)",
   },
   {
     check: "403 forbidden",

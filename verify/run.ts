@@ -100,7 +100,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
     results: [
       ...deploymentChecks(cluster, expected),
       ...secretChainChecks(cluster, expected.namespace),
-      ...tokenChecks(token, options.now ?? new Date()),
+      ...tokenChecks(token, options.now ?? new Date(), expected.namespace),
       ...gatewayApiChecks(cluster.crds, expected),
       ...recordChecks(cluster.declared, resolved, expected),
       ...orphanChecks(zoneRecords, cluster.declared, expected),

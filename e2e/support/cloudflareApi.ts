@@ -1203,11 +1203,22 @@ function changedNames(zone: Zone, records: readonly DnsRecord[], change: Change)
   return names;
 }
 
+/**
+ * Notes the names the changes ask to write, for the request log, then checks
+ * the caller may edit the zone: a refused write is logged with its names too.
+ */
+function zoneToWrite(ctx: Context, changes: Change[]): Zone {
+  const zone = ctx.state.zone(ctx.params.zoneId);
+  if (zone) {
+    const records = ctx.state.records(zone.id);
+    ctx.touched.push(...new Set(changes.flatMap((change) => changedNames(zone, records, change))));
+  }
+  return authorizedZone(ctx, "dns.edit");
+}
+
 /** Applies changes to a copy and commits only if all succeed, like Cloudflare's batch. */
 function commitChanges(ctx: Context, zone: Zone, changes: Change[]): DnsRecord[] {
   const records = [...ctx.state.records(zone.id)];
-  const names = changes.flatMap((change) => changedNames(zone, records, change));
-  ctx.touched.push(...new Set(names));
   const now = timestamp(ctx.state.now());
   const results = changes.map((change) => applyChange(zone, records, change, now));
   ctx.state.replaceRecords(zone.id, records);
@@ -1221,7 +1232,6 @@ function bodyObject(body: unknown): Record<string, unknown> {
 
 function writeRecord(op: "post" | "put" | "patch" | "delete") {
   return (ctx: Context): Reply => {
-    const zone = authorizedZone(ctx, "dns.edit");
     const id = ctx.params.recordId;
     const change: Change =
       op === "post"
@@ -1229,6 +1239,7 @@ function writeRecord(op: "post" | "put" | "patch" | "delete") {
         : op === "delete"
           ? { op, id }
           : { op, id, fields: bodyObject(ctx.body) };
+    const zone = zoneToWrite(ctx, [change]);
     const [record] = commitChanges(ctx, zone, [change]);
     return { result: op === "delete" ? { id: record.id } : recordJson(record) };
   };
@@ -1236,7 +1247,6 @@ function writeRecord(op: "post" | "put" | "patch" | "delete") {
 
 /** POST /zones/{id}/dns_records/batch: deletes, then patches, puts, posts; all or nothing. */
 function batchRecords(ctx: Context): Reply {
-  const zone = authorizedZone(ctx, "dns.edit");
   const body = bodyObject(ctx.body);
   const list = (key: string): Record<string, unknown>[] => {
     const value = body[key];
@@ -1249,7 +1259,8 @@ function batchRecords(ctx: Context): Reply {
   const patches = list("patches").map(({ id, ...fields }): Change => ({ op: "patch", id, fields }));
   const puts = list("puts").map(({ id, ...fields }): Change => ({ op: "put", id, fields }));
   const posts = list("posts").map((fields): Change => ({ op: "post", fields }));
-  const results = commitChanges(ctx, zone, [...deletes, ...patches, ...puts, ...posts]);
+  const changes = [...deletes, ...patches, ...puts, ...posts];
+  const results = commitChanges(ctx, zoneToWrite(ctx, changes), changes);
   const groups = { deletes, patches, puts, posts };
   const result: Record<string, unknown[]> = {};
   let offset = 0;

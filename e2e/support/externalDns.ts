@@ -76,6 +76,7 @@ export class ExternalDnsPods {
   readonly #options: ExternalDnsOptions;
   readonly #running = new Map<string, Running>();
   readonly #lines: string[] = [];
+  readonly #errorLines: string[] = [];
   readonly #credentialsDir = mkdtempSync(join(tmpdir(), "e2e-external-dns-"));
   readonly #kubeConfig: KubeConfig;
   #timer?: NodeJS.Timeout;
@@ -147,6 +148,15 @@ export class ExternalDnsPods {
       most = Math.max(most, now);
     }
     return most;
+  }
+
+  /**
+   * Lines logged at level error or fatal, but for those a process prints once
+   * it has been told to stop: external-dns logs `Failed to do run once:
+   * context canceled` at fatal when SIGTERM interrupts a reconcile, as in a pod.
+   */
+  errorLines(): string[] {
+    return [...this.#errorLines];
   }
 
   /** Processes that ended by themselves (crashed or exited), not stopped by the runner. */
@@ -257,6 +267,8 @@ export class ExternalDnsPods {
       const lines = text.split("\n");
       partial = lines.pop() ?? "";
       this.#lines.push(...lines);
+      if (!record.stoppedByRunner)
+        this.#errorLines.push(...lines.filter((line) => /level=(error|fatal)/.test(line)));
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
