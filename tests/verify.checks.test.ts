@@ -4,6 +4,7 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { declaredHostnames } from "../components/declaredHostnames";
 import { ownershipTxtName } from "../components/txtRecords";
 import { stackConfig } from "../plan/stackFile";
 import { loadSettings, projectKeys } from "../stacks/settings";
@@ -22,12 +23,7 @@ import {
   tokenChecks,
   type ZoneRecord,
 } from "../verify/checks";
-import {
-  declaredHostnames,
-  deploymentObservation,
-  secretKeys,
-  sopsSecretMessage,
-} from "../verify/cluster";
+import { deploymentObservation, secretKeys, sopsSecretMessage } from "../verify/cluster";
 import { expectations } from "../verify/run";
 import { fixture, fixtureText, RECORDED_SECRET_TOKEN } from "./support/verifyFixtures";
 
@@ -219,7 +215,7 @@ describe("token checks", () => {
     expect(result).toMatchObject({ status: "fail", detail: "Cloudflare answered 401" });
     expect(result.hint).toContain("Zone:DNS:Edit + Zone:Zone:Read");
     expect(result.hint).toContain(
-      "pulumi up --refresh notices the token is gone and mints a new one; then kubectl -n external-dns rollout restart deployment/external-dns",
+      "pulumi up --refresh notices the token is gone and mints a new one; external-dns, which exits on each 401, picks it up when it next restarts (CrashLoopBackOff waits up to 5 minutes): kubectl -n external-dns rollout restart deployment/external-dns makes that now",
     );
   });
 

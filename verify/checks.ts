@@ -5,6 +5,7 @@
  */
 
 import { RELEASE_NAME } from "../components/chartValues";
+import type { DeclaredHostname } from "../components/declaredHostnames";
 import { type HostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { OPERATOR_ERROR_HINTS } from "../components/sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
@@ -238,11 +239,12 @@ export type TokenObservation =
 /**
  * How to recover from a token Cloudflare no longer accepts. Without `--refresh`
  * Pulumi's state still has the token, so `pulumi up` changes nothing; and a
- * token minted again under the same name leaves the pod template as it was,
- * so running pods keep the dead token until they restart.
+ * token minted again under the same name leaves the pod template as it was.
+ * external-dns 0.21 exits on a 401 (a hard error in controller.go), so its
+ * restarts read the new Secret, but only as the crash back-off allows.
  */
 export function remintHint(namespace: string): string {
-  return `pulumi up --refresh notices the token is gone and mints a new one; then kubectl -n ${namespace} rollout restart deployment/${RELEASE_NAME}, as running pods keep the token they started with`;
+  return `pulumi up --refresh notices the token is gone and mints a new one; external-dns, which exits on each 401, picks it up when it next restarts (CrashLoopBackOff waits up to 5 minutes): kubectl -n ${namespace} rollout restart deployment/${RELEASE_NAME} makes that now`;
 }
 
 export function tokenChecks(
@@ -311,11 +313,7 @@ export function gatewayApiChecks(presentCrds: string[], expected: Expectations):
 }
 
 /** A hostname a Kubernetes object asks external-dns for. */
-export interface DeclaredHostname {
-  hostname: string;
-  /** e.g. `ingress/default/app`. */
-  source: string;
-}
+export type { DeclaredHostname } from "../components/declaredHostnames";
 
 /** What DNS answered for one hostname. */
 export interface ResolvedHostname {

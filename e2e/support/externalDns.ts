@@ -33,7 +33,8 @@ import { CONTAINER_NAME, RELEASE_NAME } from "./objects";
 
 export const POD_SELECTOR = `app.kubernetes.io/name=external-dns,app.kubernetes.io/instance=${RELEASE_NAME}`;
 const POLL_MS = 250;
-const RESTART_BACKOFF_MS = 1_000;
+/** The kubelet's crash back-off: 10 s, doubling up to 5 minutes (CrashLoopBackOff). */
+const RESTART_BACKOFF_MS = { initial: 10_000, max: 300_000 };
 const TOKEN_SECONDS = 3_600;
 
 /** One external-dns process: which pod it stood for, when it ran, how it ended. */
@@ -77,6 +78,7 @@ export class ExternalDnsPods {
   readonly #running = new Map<string, Running>();
   readonly #lines: string[] = [];
   readonly #errorLines: string[] = [];
+  readonly #restarts = new Map<string, number>();
   readonly #credentialsDir = mkdtempSync(join(tmpdir(), "e2e-external-dns-"));
   readonly #kubeConfig: KubeConfig;
   #timer?: NodeJS.Timeout;
@@ -253,9 +255,19 @@ export class ExternalDnsPods {
           record.exit = record.stoppedByRunner ? "stopped" : `${signal ?? code}`;
           log.end();
           resolve();
-          if (this.#running.get(pod.metadata.uid as string) === running) {
-            // Exited by itself: the kubelet restarts the container after a back-off.
-            setTimeout(() => this.#running.delete(pod.metadata.uid as string), RESTART_BACKOFF_MS);
+          const uid = pod.metadata.uid as string;
+          if (!record.stoppedByRunner) {
+            // Exited by itself: the kubelet restarts the container after a back-off, and the
+            // restarted container reads its env (the Secret) again.
+            const restarts = this.#restarts.get(uid) ?? 0;
+            this.#restarts.set(uid, restarts + 1);
+            const delay = Math.min(
+              RESTART_BACKOFF_MS.initial * 2 ** restarts,
+              RESTART_BACKOFF_MS.max,
+            );
+            setTimeout(() => {
+              if (this.#running.get(uid) === running) this.#running.delete(uid);
+            }, delay);
           }
         });
       }),
