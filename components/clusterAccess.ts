@@ -10,6 +10,12 @@
  */
 import { createHash } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
+import { type DeclaredHostname, readDeclaredHostnames } from "./declaredHostnames";
+import { orNotFound } from "./notFound";
+
+export { orNotFound };
+
+import type { RunningExternalDns } from "./txtRegistry";
 
 /** Whether CRDs exist, or why that could not be found out. */
 export type CrdPresence =
@@ -32,10 +38,20 @@ export interface SopsSecretObservation {
   secretValueSha256?: string;
 }
 
+/** An external-dns already running in the namespace (with the hostnames the cluster declares), or why that is unknown. */
+export type RunningExternalDnsLookup =
+  | { reachable: true; running?: RunningExternalDns; declared: DeclaredHostname[] }
+  | { reachable: false; reason: string };
+
 export interface ClusterReader {
   /** The Kubernetes provider renders YAML instead of applying it: there is nothing to wait for. */
   rendersOnly: boolean;
   crdPresence(names: readonly string[]): Promise<CrdPresence>;
+  /** The external-dns Deployment in `namespace`, if any, and the hostnames `sources` declare. */
+  runningExternalDns(
+    namespace: string,
+    sources: readonly string[],
+  ): Promise<RunningExternalDnsLookup>;
   observeSopsSecret(target: SopsSecretTarget): Promise<SopsSecretObservation>;
 }
 
@@ -78,6 +94,7 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
     return {
       rendersOnly,
       crdPresence: async () => ({ reachable: false, reason }),
+      runningExternalDns: async () => ({ reachable: false, reason }),
       observeSopsSecret: async () => {
         throw new Error(reason);
       },
@@ -86,8 +103,22 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
   const extensions = config.makeApiClient(k8s.ApiextensionsV1Api);
   const core = config.makeApiClient(k8s.CoreV1Api);
   const custom = config.makeApiClient(k8s.CustomObjectsApi);
+  const apps = config.makeApiClient(k8s.AppsV1Api);
   return {
     rendersOnly,
+    async runningExternalDns(namespace, sources) {
+      try {
+        const deployments = await withTimeout(apps.listNamespacedDeployment({ namespace }));
+        const running = deployments.items
+          .map((deployment) => externalDnsContainer(deployment))
+          .find((found) => found !== undefined);
+        if (!running) return { reachable: true, declared: [] };
+        const declared = await withTimeout(readDeclaredHostnames(config, sources));
+        return { reachable: true, running, declared };
+      } catch (error) {
+        return { reachable: false, reason: describeError(error) };
+      }
+    },
     async crdPresence(names) {
       try {
         const found = await Promise.all(
@@ -131,14 +162,15 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
   };
 }
 
-/** Resolves to undefined when the Kubernetes API answers 404. */
-export async function orNotFound<T>(request: Promise<T>): Promise<T | undefined> {
-  try {
-    return await request;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return undefined;
-    throw error;
-  }
+/** A Deployment's external-dns container (by name or image), as a RunningExternalDns. */
+function externalDnsContainer(deployment: k8s.V1Deployment): RunningExternalDns | undefined {
+  const container = deployment.spec?.template.spec?.containers.find(
+    (candidate) =>
+      candidate.name === "external-dns" || /(^|\/)external-dns(:|@|$)/.test(candidate.image ?? ""),
+  );
+  if (!container) return undefined;
+  const { namespace, name } = deployment.metadata ?? {};
+  return { deployment: `${namespace}/${name}`, args: container.args ?? [] };
 }
 
 function withTimeout<T>(request: Promise<T>): Promise<T> {

@@ -4,8 +4,8 @@
  * offline plan and the tests call it with one that answers from their world.
  *
  * Async, so that what must hold before anything changes (valid config, the
- * Gateway API CRDs) fails the run with a plain RunError before any resource
- * is registered.
+ * Gateway API CRDs, no running external-dns whose records this stack would
+ * orphan) fails the run with a plain RunError before any resource is registered.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,8 +14,10 @@ import { ConfigError, type LoadedConfig, type Settings } from "../stacks/setting
 import type { ClusterReader, KubeconfigSource } from "./clusterAccess";
 import { ExternalDns } from "./externalDns";
 import { missingCrdsMessage, requiredGatewayCrds, uncheckedCrdsMessage } from "./gatewayApi";
+import { managesHostname } from "./hostnameFilter";
 import { type StackOutputs, stackOutputs } from "./stackOutputs";
 import { tokenSpec } from "./tokenLifecycle";
+import { migrationRefusal } from "./txtRegistry";
 
 export interface StackEnvironment {
   /** The stack's config, validated (stacks/stackConfig.ts). */
@@ -40,6 +42,7 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
   const target = targetCluster(settings);
   const cluster = environment.clusterReader(await target.source);
   await checkGatewayCrds(cluster, settings.sources);
+  await checkRunningExternalDns(cluster, settings);
   const externalDns = new ExternalDns(
     "external-dns",
     { settings, token: tokenSpec(settings, pulumi.getStack(), environment.now), cluster },
@@ -77,6 +80,35 @@ function targetCluster(settings: Settings): {
       rendersOnly: config.get("renderYamlToDirectory") !== undefined,
     }),
   };
+}
+
+/**
+ * Fails when an external-dns already runs in the namespace with TXT registry
+ * settings other than the stack's: taking over would orphan every record it
+ * owns (components/txtRegistry.ts). Warns when it cannot ask.
+ */
+async function checkRunningExternalDns(cluster: ClusterReader, settings: Settings): Promise<void> {
+  if (cluster.rendersOnly) return;
+  const lookup = await cluster.runningExternalDns(settings.namespace, settings.sources);
+  if (!lookup.reachable) {
+    pulumi.log.warn(
+      `Could not check namespace ${settings.namespace} for a running external-dns whose TXT registry settings differ from this stack's (${lookup.reason}).`,
+    );
+    return;
+  }
+  if (!lookup.running) return;
+  const stack = {
+    registry: "txt",
+    txtPrefix: settings.txtPrefix,
+    txtSuffix: "",
+    txtOwnerId: settings.txtOwnerId,
+  };
+  const refusal = migrationRefusal(
+    lookup.running,
+    stack,
+    lookup.declared.filter((entry) => managesHostname(settings, entry.hostname)),
+  );
+  if (refusal) throw new pulumi.RunError(refusal);
 }
 
 /** Fails when a reachable cluster lacks a Gateway API CRD; warns when it cannot ask. */

@@ -6,9 +6,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type ClusterReader, sha256Hex } from "../components/clusterAccess";
+import type { DeclaredHostname } from "../components/declaredHostnames";
 import { OPERATOR_HEALTHY } from "../components/sopsDecryption";
 import { deployStack } from "../components/stack";
 import type { StackOutputs } from "../components/stackOutputs";
+import type { RunningExternalDns } from "../components/txtRegistry";
 import { CONFIG_NAMESPACE } from "../stacks/settings";
 import { loadStackSettings } from "../stacks/stackConfig";
 
@@ -30,6 +32,9 @@ export interface OfflineWorld {
   clusterUnreachable?: string;
   /** The operator's status for the SopsSecret; undefined: Healthy, with the minted token in the Secret. */
   operatorStatus?: string;
+  /** An external-dns already running in the stack's namespace, and the hostnames the cluster declares. */
+  runningExternalDns?: RunningExternalDns;
+  declaredHostnames?: DeclaredHostname[];
 }
 
 /** The cluster as the program reads it directly, answered from the world. */
@@ -39,6 +44,14 @@ export function worldClusterReader(world: OfflineWorld): ClusterReader {
     async crdPresence(names) {
       if (world.clusterUnreachable) return { reachable: false, reason: world.clusterUnreachable };
       return { reachable: true, missing: names.filter((name) => !world.hasCrd(name)) };
+    },
+    async runningExternalDns() {
+      if (world.clusterUnreachable) return { reachable: false, reason: world.clusterUnreachable };
+      return {
+        reachable: true,
+        running: world.runningExternalDns,
+        declared: world.declaredHostnames ?? [],
+      };
     },
     async observeSopsSecret() {
       if (world.operatorStatus) return { status: world.operatorStatus };

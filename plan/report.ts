@@ -17,7 +17,6 @@ import { NEVER } from "../components/stackOutputs";
 import { zoneIdOfResourceKey } from "../components/tokenPolicy";
 import { type OwnershipRecord, ownershipRecords } from "../components/txtRecords";
 import { goDurationSeconds } from "../stacks/formats";
-import type { Source } from "../stacks/options";
 import {
   ConfigError,
   loadSettings,
@@ -138,7 +137,7 @@ export async function buildPlan(
     sopsSecret: plannedSopsSecret(run, settings.settings.sopsAgeRecipients),
     chart: plannedChart(chart.inputs, containerArgs),
     managedHostnames: describeHostnameFilter(settings.settings),
-    clusterChecks: clusterChecks(settings.settings.sources),
+    clusterChecks: clusterChecks(settings.settings),
     ...ownershipOf(run.exports.ownershipTxtRecords, settings.settings, options.hostnames),
     apiUsage,
   };
@@ -188,10 +187,12 @@ function captureLogs(): { warnings: string[]; restore(): void } {
   };
 }
 
-function clusterChecks(sources: Source[]): string[] {
-  const crds = requiredGatewayCrds(sources);
+function clusterChecks(settings: Settings): string[] {
+  const crds = requiredGatewayCrds(settings.sources);
   const timing = DEFAULT_DECRYPTION_TIMING;
   return [
+    `before any change (preview and up): an external-dns already running in namespace ${settings.namespace} must use --txt-prefix=${settings.txtPrefix} and --txt-owner-id=${settings.txtOwnerId}, ` +
+      "or the run fails, naming the records this stack would orphan; an unreachable cluster warns",
     ...(crds.length === 0
       ? []
       : [

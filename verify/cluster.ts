@@ -5,6 +5,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { RELEASE_NAME } from "../components/chartValues";
 import { orNotFound } from "../components/clusterAccess";
+import { readDeclaredHostnames } from "../components/declaredHostnames";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_NAME } from "../components/sopsSecret";
 import type {
   DeclaredHostname,
@@ -13,16 +14,8 @@ import type {
   SecretChainObservation,
 } from "./checks";
 
-export const HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname";
 const POD_SELECTOR = `app.kubernetes.io/name=external-dns,app.kubernetes.io/instance=${RELEASE_NAME}`;
 const LOG_TAIL_LINES = 500;
-
-/** Gateway API route kinds with `spec.hostnames`, by external-dns source. */
-const ROUTE_PLURALS: Record<string, string> = {
-  "gateway-httproute": "httproutes",
-  "gateway-grpcroute": "grpcroutes",
-  "gateway-tlsroute": "tlsroutes",
-};
 
 export interface ClusterObservations extends DeploymentObservation, SecretChainObservation {
   crds: string[];
@@ -42,7 +35,6 @@ export async function observeCluster(
 ): Promise<ClusterObservations> {
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
-  const networking = kubeConfig.makeApiClient(k8s.NetworkingV1Api);
   const extensions = kubeConfig.makeApiClient(k8s.ApiextensionsV1Api);
   const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   const { namespace } = query;
@@ -73,20 +65,7 @@ export async function observeCluster(
     ),
   ]);
 
-  const services = query.sources.includes("service")
-    ? (await core.listServiceForAllNamespaces()).items
-    : [];
-  const ingresses = query.sources.includes("ingress")
-    ? (await networking.listIngressForAllNamespaces()).items
-    : [];
-  const routes: RouteObject[] = [];
-  for (const [source, plural] of Object.entries(ROUTE_PLURALS)) {
-    if (!query.sources.includes(source)) continue;
-    const list = (await orNotFound(
-      custom.listClusterCustomObject({ group: "gateway.networking.k8s.io", version: "v1", plural }),
-    )) as { items?: RouteObject[] } | undefined;
-    routes.push(...(list?.items ?? []).map((route) => ({ ...route, kind: route.kind ?? plural })));
-  }
+  const declared = await readDeclaredHostnames(kubeConfig, query.sources);
   const log: LogObservation =
     pods.length > 0 ? await podLog(core, namespace, pods[0].metadata?.name ?? "") : { lines: [] };
 
@@ -95,7 +74,7 @@ export async function observeCluster(
     sopsSecretMessage: sopsSecretMessage(sopsSecret),
     secretKeys: secret ? secretKeys(secret) : undefined,
     crds: crds.filter((name): name is string => name !== undefined),
-    declared: declaredHostnames(services, ingresses, routes),
+    declared,
     log,
   };
 }
@@ -171,45 +150,4 @@ export function sopsSecretMessage(sopsSecret: unknown): string | null | undefine
 /** The Secret's key names; its values are dropped here and go no further. */
 export function secretKeys(secret: k8s.V1Secret): string[] {
   return Object.keys({ ...secret.data, ...secret.stringData }).sort();
-}
-
-interface RouteObject {
-  kind?: string;
-  metadata?: { name?: string; namespace?: string };
-  spec?: { hostnames?: string[] };
-}
-
-/** The hostnames Kubernetes objects ask external-dns for, with the object that asks. */
-export function declaredHostnames(
-  services: k8s.V1Service[],
-  ingresses: k8s.V1Ingress[],
-  routes: RouteObject[],
-): DeclaredHostname[] {
-  const from = (kind: string, metadata: { name?: string; namespace?: string } | undefined) =>
-    `${kind}/${metadata?.namespace ?? "default"}/${metadata?.name ?? ""}`;
-  const declared = [
-    ...services.flatMap((service) =>
-      (service.metadata?.annotations?.[HOSTNAME_ANNOTATION] ?? "")
-        .split(",")
-        .map((hostname) => ({ hostname, source: from("service", service.metadata) })),
-    ),
-    ...ingresses.flatMap((ingress) =>
-      (ingress.spec?.rules ?? []).map((rule) => ({
-        hostname: rule.host ?? "",
-        source: from("ingress", ingress.metadata),
-      })),
-    ),
-    ...routes.flatMap((route) =>
-      (route.spec?.hostnames ?? []).map((hostname) => ({
-        hostname,
-        source: from(String(route.kind).toLowerCase(), route.metadata),
-      })),
-    ),
-  ];
-  return declared
-    .map((entry) => ({
-      ...entry,
-      hostname: entry.hostname.trim().replace(/\.$/, "").toLowerCase(),
-    }))
-    .filter((entry) => entry.hostname !== "" && !entry.hostname.startsWith("*"));
 }

@@ -42,6 +42,9 @@ export interface MockOptions {
   clusterUnreachable?: string;
   /** The operator's status; undefined: Healthy with the minted token. */
   operatorStatus?: string;
+  /** An external-dns already running in the stack's namespace, and what the cluster declares. */
+  runningExternalDns?: OfflineWorld["runningExternalDns"];
+  declaredHostnames?: OfflineWorld["declaredHostnames"];
 }
 
 export function testWorld(options: MockOptions = {}): OfflineWorld {
@@ -54,6 +57,8 @@ export function testWorld(options: MockOptions = {}): OfflineWorld {
     hasCrd: (name) => !options.missingCrds?.includes(name),
     clusterUnreachable: options.clusterUnreachable,
     operatorStatus: options.operatorStatus,
+    runningExternalDns: options.runningExternalDns,
+    declaredHostnames: options.declaredHostnames,
   };
 }
 

@@ -1,0 +1,121 @@
+/**
+ * Whether the external-dns this stack deploys would still own the records of
+ * an external-dns that already runs in its namespace (a manual installation
+ * being adopted, or this stack's own with changed settings).
+ *
+ * external-dns finds the records it owns through their ownership TXT records:
+ * by name, from `--txt-prefix` / `--txt-suffix`, and by content, from
+ * `--txt-owner-id`. Read in external-dns 0.14.2 (`registry/txt.go`) and 0.21.0
+ * (`registry/txt/registry.go`, `registry/mapper/mapper.go`): 0.21.0 looks for
+ * the typed name (`externaldns-a-web.example.com` for the prefix
+ * `externaldns-`), which 0.14.2 also writes, so the same prefix and owner carry
+ * ownership across; with any other prefix or owner, 0.21.0 finds none of them,
+ * updates and deletes nothing it made, and cannot create those names again.
+ */
+import type { DeclaredHostname } from "./declaredHostnames";
+import { ownershipTxtName } from "./txtRecords";
+
+/** The settings that decide which records an external-dns owns. */
+export interface TxtRegistry {
+  registry: string;
+  txtPrefix: string;
+  txtSuffix: string;
+  txtOwnerId: string;
+}
+
+/** external-dns's own defaults (the same in 0.14 and 0.21), for flags the args leave out. */
+export const EXTERNAL_DNS_REGISTRY_DEFAULTS: TxtRegistry = {
+  registry: "txt",
+  txtPrefix: "",
+  txtSuffix: "",
+  txtOwnerId: "default",
+};
+
+const FLAGS: Record<keyof TxtRegistry, string> = {
+  registry: "--registry",
+  txtPrefix: "--txt-prefix",
+  txtSuffix: "--txt-suffix",
+  txtOwnerId: "--txt-owner-id",
+};
+
+/** An external-dns Deployment found in the stack's namespace. */
+export interface RunningExternalDns {
+  /** `namespace/name` of the Deployment. */
+  deployment: string;
+  /** Its external-dns container's args. */
+  args: string[];
+}
+
+/** The TXT registry settings an external-dns runs with, from its args (`--flag=value` or `--flag value`). */
+export function txtRegistryOf(args: readonly string[]): TxtRegistry {
+  const value = (flag: string): string | undefined => {
+    let found: string | undefined;
+    args.forEach((arg, index) => {
+      if (arg.startsWith(`${flag}=`)) found = arg.slice(flag.length + 1);
+      else if (arg === flag) found = args[index + 1];
+    });
+    return found;
+  };
+  return Object.fromEntries(
+    Object.entries(FLAGS).map(([key, flag]) => [
+      key,
+      value(flag) ?? EXTERNAL_DNS_REGISTRY_DEFAULTS[key as keyof TxtRegistry],
+    ]),
+  ) as unknown as TxtRegistry;
+}
+
+/** The flags whose values differ, as `--flag: "running" running, "stack" in this stack`. */
+export function registryDifferences(running: TxtRegistry, stack: TxtRegistry): string[] {
+  return (Object.keys(FLAGS) as (keyof TxtRegistry)[])
+    .filter((key) => running[key] !== stack[key])
+    .map(
+      (key) =>
+        `${FLAGS[key]}: ${JSON.stringify(running[key])} running, ${JSON.stringify(stack[key])} in this stack`,
+    );
+}
+
+/** How many hostnames the refusal names; the rest are counted. */
+const NAMED_HOSTNAMES = 10;
+
+/**
+ * Why this stack must not take over from the running external-dns, or
+ * undefined when the two own the same records.
+ */
+export function migrationRefusal(
+  running: RunningExternalDns,
+  stack: TxtRegistry,
+  declared: readonly DeclaredHostname[],
+): string | undefined {
+  const current = txtRegistryOf(running.args);
+  const differences = registryDifferences(current, stack);
+  if (differences.length === 0) return undefined;
+  const hostnames = [...new Set(declared.map((entry) => entry.hostname))].sort();
+  const examples = hostnames
+    .slice(0, NAMED_HOSTNAMES)
+    .map(
+      (hostname) =>
+        `  ${hostname}: owned through ${ownedThrough(hostname, current)}; this stack would look for ${ownershipTxtName(hostname, "A", stack.txtPrefix)}`,
+    );
+  const more = hostnames.length - examples.length;
+  return [
+    `Deployment ${running.deployment} already runs external-dns with other TXT registry settings than this stack:`,
+    ...differences.map((difference) => `  ${difference}`),
+    "external-dns finds the records it owns by the name and owner of their TXT records, so the records it made would be",
+    "orphaned: never updated or deleted again, and their names blocked for new records. Of the names the cluster declares:",
+    ...(examples.length > 0
+      ? examples
+      : ["  (none declared now; records it made earlier are affected all the same)"]),
+    ...(more > 0 ? [`  … and ${more} more`] : []),
+    current.registry === "txt" && current.txtSuffix === ""
+      ? `Nothing was changed. To take over its records, set external-dns:txtPrefix to ${JSON.stringify(current.txtPrefix)} and external-dns:txtOwnerId to ${JSON.stringify(current.txtOwnerId)} (README: "Migrating a running installation").`
+      : `Nothing was changed. This program writes TXT ownership records without a suffix (--registry=txt): move that installation to that form by hand first (README: "Migrating a running installation").`,
+  ].join("\n");
+}
+
+/** The ownership TXT record of an A record at `hostname`, as the running settings name it. */
+function ownedThrough(hostname: string, registry: TxtRegistry): string {
+  if (registry.registry !== "txt") return `no TXT record (--registry=${registry.registry})`;
+  if (registry.txtSuffix !== "")
+    return `a TXT record named with --txt-suffix ${JSON.stringify(registry.txtSuffix)}`;
+  return ownershipTxtName(hostname, "A", registry.txtPrefix);
+}

@@ -1,0 +1,159 @@
+/**
+ * Taking over from a running external-dns: the same TXT registry settings carry
+ * ownership of its records across; different ones are refused, naming the
+ * records that would be orphaned. Names follow external-dns 0.21's mapper (and
+ * the typed names 0.14.2 writes beside its untyped ones).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import {
+  migrationRefusal,
+  type RunningExternalDns,
+  registryDifferences,
+  txtRegistryOf,
+} from "../components/txtRegistry";
+import { stackConfig } from "../plan/stackFile";
+import { collectUnhandledRejections, runProgram, startProgram } from "./support/program";
+
+/** The manual installation of the issue: chart 1.14.5 with these args (as the chart renders them). */
+const MANUAL: RunningExternalDns = {
+  deployment: "external-dns/external-dns",
+  args: [
+    "--log-level=info",
+    "--log-format=text",
+    "--interval=1m",
+    "--source=service",
+    "--source=ingress",
+    "--policy=sync",
+    "--registry=txt",
+    "--txt-owner-id=vanixiets-cluster",
+    "--txt-prefix=externaldns-",
+    "--provider=cloudflare",
+    "--cloudflare-proxied=false",
+    "--cloudflare-dns-records-per-page=5000",
+  ],
+};
+
+const STACK_DEFAULTS = {
+  registry: "txt",
+  txtPrefix: "externaldns-%{record_type}.",
+  txtSuffix: "",
+  txtOwnerId: "vanixiets-cluster",
+};
+
+const DECLARED = [
+  { hostname: "web.example.com", source: "service/shop/web" },
+  { hostname: "shop.example.org", source: "ingress/shop/shop" },
+];
+
+describe("TXT registry settings from args", () => {
+  it("reads --flag=value and --flag value, and external-dns's defaults for the rest", () => {
+    expect(txtRegistryOf(MANUAL.args)).toEqual({
+      registry: "txt",
+      txtPrefix: "externaldns-",
+      txtSuffix: "",
+      txtOwnerId: "vanixiets-cluster",
+    });
+    expect(txtRegistryOf(["--txt-owner-id", "a", "--provider=cloudflare"])).toEqual({
+      registry: "txt",
+      txtPrefix: "",
+      txtSuffix: "",
+      txtOwnerId: "a",
+    });
+  });
+
+  it("names each flag that differs, with both values", () => {
+    expect(registryDifferences(txtRegistryOf(MANUAL.args), STACK_DEFAULTS)).toEqual([
+      '--txt-prefix: "externaldns-" running, "externaldns-%{record_type}." in this stack',
+    ]);
+  });
+});
+
+describe("the migration refusal", () => {
+  it("lets the same prefix and owner take over", () => {
+    expect(
+      migrationRefusal(MANUAL, { ...STACK_DEFAULTS, txtPrefix: "externaldns-" }, DECLARED),
+    ).toBeUndefined();
+  });
+
+  it("refuses another prefix, naming each record's ownership record under both settings", () => {
+    expect(migrationRefusal(MANUAL, STACK_DEFAULTS, DECLARED)).toBe(
+      [
+        "Deployment external-dns/external-dns already runs external-dns with other TXT registry settings than this stack:",
+        '  --txt-prefix: "externaldns-" running, "externaldns-%{record_type}." in this stack',
+        "external-dns finds the records it owns by the name and owner of their TXT records, so the records it made would be",
+        "orphaned: never updated or deleted again, and their names blocked for new records. Of the names the cluster declares:",
+        "  shop.example.org: owned through externaldns-a-shop.example.org; this stack would look for externaldns-a.shop.example.org",
+        "  web.example.com: owned through externaldns-a-web.example.com; this stack would look for externaldns-a.web.example.com",
+        'Nothing was changed. To take over its records, set external-dns:txtPrefix to "externaldns-" and external-dns:txtOwnerId to "vanixiets-cluster" (README: "Migrating a running installation").',
+      ].join("\n"),
+    );
+  });
+
+  it("refuses another owner ID, and a registry this program cannot write", () => {
+    const other = migrationRefusal(
+      MANUAL,
+      { ...STACK_DEFAULTS, txtPrefix: "externaldns-", txtOwnerId: "new" },
+      [],
+    );
+    expect(other).toContain('--txt-owner-id: "vanixiets-cluster" running, "new" in this stack');
+    expect(other).toContain(
+      "(none declared now; records it made earlier are affected all the same)",
+    );
+    const noop = migrationRefusal(
+      { ...MANUAL, args: ["--registry=noop"] },
+      STACK_DEFAULTS,
+      DECLARED,
+    );
+    expect(noop).toContain("owned through no TXT record (--registry=noop)");
+    expect(noop).toContain("move that installation to that form by hand first");
+  });
+
+  it("names ten hostnames and counts the rest", () => {
+    const many = Array.from({ length: 12 }, (_, index) => ({
+      hostname: `h${String(index).padStart(2, "0")}.example.com`,
+      source: "service/x/y",
+    }));
+    const refusal = migrationRefusal(MANUAL, STACK_DEFAULTS, many) ?? "";
+    expect(refusal.split("\n").filter((line) => line.includes("owned through"))).toHaveLength(10);
+    expect(refusal).toContain("  … and 2 more");
+  });
+});
+
+const rejections = collectUnhandledRejections();
+
+describe("the program with an external-dns already running in its namespace", () => {
+  it("registers everything when the running one has the stack's TXT settings (its own earlier deployment)", async () => {
+    const run = await runProgram("production", stackConfig("production"), {
+      runningExternalDns: {
+        deployment: "external-dns/external-dns",
+        args: ["--txt-owner-id=hetzner-production", "--txt-prefix=externaldns-%{record_type}."],
+      },
+      declaredHostnames: DECLARED,
+    });
+    expect(run.record.ofType("kubernetes:helm.sh/v4:Chart")).toHaveLength(1);
+  });
+
+  it("fails before any resource is created when they differ, naming managed hostnames only", async () => {
+    const { record } = await startProgram("production", stackConfig("production"), {
+      runningExternalDns: MANUAL,
+      declaredHostnames: [
+        ...DECLARED,
+        { hostname: "a.internal.example.com", source: "service/x/a" },
+      ],
+    });
+    const error = await rejections.first();
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain(
+      '--txt-owner-id: "vanixiets-cluster" running, "hetzner-production" in this stack',
+    );
+    expect(message).toContain("web.example.com: owned through externaldns-a-web.example.com");
+    expect(message).not.toContain("a.internal.example.com");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const created = record.resources
+      .map((resource) => resource.type)
+      .filter((type) => !type.startsWith("pulumi:") && !type.startsWith("vanixiets:"));
+    expect(created).toEqual([]);
+  });
+});
