@@ -1,9 +1,10 @@
 /**
- * Direct reads of the cluster the Kubernetes provider deploys to, for two
- * things Pulumi's resources cannot express: whether CRDs exist (at preview too,
- * and without failing when the cluster cannot be reached), and whether the
- * operator has turned the SopsSecret into the Secret (failing fast when it
- * reports an error instead of waiting for a provider timeout).
+ * Direct reads of the cluster the Kubernetes provider deploys to, for three
+ * things Pulumi's resources cannot express: whether CRDs exist, and whether an
+ * external-dns already runs in the namespace (both at preview too, and without
+ * failing when the cluster cannot be reached), and whether the operator has
+ * turned the SopsSecret into the Secret (failing fast when it reports an error
+ * instead of waiting for a provider timeout).
  *
  * The program receives a `ClusterReader`; index.ts wires the real one below,
  * the offline plan and the tests one that answers from their world.

@@ -41,8 +41,12 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
   const { settings } = loaded;
   const target = targetCluster(settings);
   const cluster = environment.clusterReader(await target.source);
-  await checkGatewayCrds(cluster, settings.sources);
-  await checkRunningExternalDns(cluster, settings);
+  const unchecked = [
+    await checkGatewayCrds(cluster, settings.sources),
+    await checkRunningExternalDns(cluster, settings),
+  ].filter((warning): warning is string => warning !== undefined);
+  // One cluster, one warning: both checks fail to read it for the same reason.
+  if (unchecked.length > 0) pulumi.log.warn(unchecked.join(" "));
   const externalDns = new ExternalDns(
     "external-dns",
     { settings, token: tokenSpec(settings, pulumi.getStack(), environment.now), cluster },
@@ -85,18 +89,17 @@ function targetCluster(settings: Settings): {
 /**
  * Fails when an external-dns already runs in the namespace with TXT registry
  * settings other than the stack's: taking over would orphan every record it
- * owns (components/txtRegistry.ts). Warns when it cannot ask.
+ * owns (components/txtRegistry.ts). Returns the warning when it cannot ask.
  */
-async function checkRunningExternalDns(cluster: ClusterReader, settings: Settings): Promise<void> {
-  if (cluster.rendersOnly) return;
+async function checkRunningExternalDns(
+  cluster: ClusterReader,
+  settings: Settings,
+): Promise<string | undefined> {
+  if (cluster.rendersOnly) return undefined;
   const lookup = await cluster.runningExternalDns(settings.namespace, settings.sources);
-  if (!lookup.reachable) {
-    pulumi.log.warn(
-      `Could not check namespace ${settings.namespace} for a running external-dns whose TXT registry settings differ from this stack's (${lookup.reason}).`,
-    );
-    return;
-  }
-  if (!lookup.running) return;
+  if (!lookup.reachable)
+    return `Could not check namespace ${settings.namespace} for a running external-dns with other TXT registry settings (${lookup.reason}); the check runs again on every preview and up.`;
+  if (!lookup.running) return undefined;
   const stack = {
     registry: "txt",
     txtPrefix: settings.txtPrefix,
@@ -109,16 +112,19 @@ async function checkRunningExternalDns(cluster: ClusterReader, settings: Setting
     lookup.declared.filter((entry) => managesHostname(settings, entry.hostname)),
   );
   if (refusal) throw new pulumi.RunError(refusal);
+  return undefined;
 }
 
-/** Fails when a reachable cluster lacks a Gateway API CRD; warns when it cannot ask. */
-async function checkGatewayCrds(cluster: ClusterReader, sources: Source[]): Promise<void> {
+/** Fails when a reachable cluster lacks a Gateway API CRD; returns the warning when it cannot ask. */
+async function checkGatewayCrds(
+  cluster: ClusterReader,
+  sources: Source[],
+): Promise<string | undefined> {
   const crds = requiredGatewayCrds(sources);
-  if (crds.length === 0) return;
+  if (crds.length === 0) return undefined;
   const presence = await cluster.crdPresence(crds);
-  if (!presence.reachable) {
-    pulumi.log.warn(uncheckedCrdsMessage(crds, sources, presence.reason));
-  } else if (presence.missing.length > 0) {
+  if (!presence.reachable) return uncheckedCrdsMessage(crds, sources, presence.reason);
+  if (presence.missing.length > 0)
     throw new pulumi.RunError(missingCrdsMessage(presence.missing, sources));
-  }
+  return undefined;
 }
