@@ -15,6 +15,7 @@ export interface KubeObject {
     namespace?: string;
     uid?: string;
     generation?: number;
+    resourceVersion?: string;
     creationTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;

@@ -7,7 +7,8 @@
  * | ------------------------------------ | -------------------------------------------------------------------------------------- |
  * | `PATH`                               | `pulumi` (3.x, with `pulumi-language-nodejs` beside it or on PATH), `sops` (the program |
  * |                                      | encrypts with it), `age-keygen` (operatorErrors.test.ts makes a foreign key with it),   |
- * |                                      | `external-dns` 0.21 (records and rotation run it for the chart's pod, externalDns.ts)   |
+ * |                                      | `external-dns` 0.21 (records and rotation run it for the chart's pod, externalDns.ts),  |
+ * |                                      | `helm` (migration.test.ts renders the old chart 1.14.5 with it)                         |
  * | `PULUMI_HOME`                        | where the providers the project's SDKs ask for are installed (`pulumi plugin ls`):      |
  * |                                      | kubernetes, command and cloudflare, at the versions in node_modules/@pulumi/*           |
  * | `KUBECONFIG`                         | the cluster to deploy to, with sops-secrets-operator running (its CRD installed), a     |
@@ -15,7 +16,7 @@
  * |                                      | suite creates and deletes namespaces and the chart's ClusterRole `external-dns`         |
  * | `E2E_OPERATOR_AGE_PUBLIC_KEY`        | the operator's age public key (`age1…`), or:                                            |
  * | `E2E_OPERATOR_AGE_PUBLIC_KEY_FILE`   | a file holding it (a `.pub` file, or a key file with a `# public key:` line)            |
- * | `E2E_CHART_REPOSITORY`               | an `https://` Helm repository serving the external-dns chart (1.21.1)                   |
+ * | `E2E_CHART_REPOSITORY`               | an `https://` Helm repository serving the external-dns chart (1.21.1, and 1.14.5)       |
  * | `SSL_CERT_FILE`                      | a CA bundle that trusts that repository, when its certificate is self-signed            |
  *
  * Optional: `E2E_PROJECT_DIR` deploys the program of another copy of this project (default:
@@ -179,6 +180,7 @@ const TOOL_HINTS: Record<string, string> = {
   sops: "sops 3.13 (go install github.com/getsops/sops/v3/cmd/sops@v3.13.3)",
   "age-keygen": "age (apt-get install age)",
   "external-dns": "external-dns 0.21 (go install sigs.k8s.io/external-dns@v0.21.0)",
+  helm: "helm 3 (go install helm.sh/helm/v3/cmd/helm@v3.22.0)",
 };
 
 function missingTools(tools: readonly string[]): string[] {
