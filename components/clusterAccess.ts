@@ -13,10 +13,9 @@ import { createHash } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { type DeclaredHostname, readDeclaredHostnames } from "./declaredHostnames";
 import { orNotFound } from "./notFound";
-
-export { orNotFound };
-
 import type { RunningExternalDns } from "./txtRegistry";
+
+export { orNotFound } from "./notFound";
 
 /** Whether CRDs exist, or why that could not be found out. */
 export type CrdPresence =
