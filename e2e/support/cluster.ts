@@ -15,7 +15,6 @@ export interface KubeObject {
     namespace?: string;
     uid?: string;
     generation?: number;
-    resourceVersion?: string;
     creationTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
