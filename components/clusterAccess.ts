@@ -169,8 +169,14 @@ function externalDnsContainer(deployment: k8s.V1Deployment): RunningExternalDns 
       candidate.name === "external-dns" || /(^|\/)external-dns(:|@|$)/.test(candidate.image ?? ""),
   );
   if (!container) return undefined;
-  const { namespace, name } = deployment.metadata ?? {};
-  return { deployment: `${namespace}/${name}`, args: container.args ?? [] };
+  const { namespace, name, managedFields } = deployment.metadata ?? {};
+  return {
+    deployment: `${namespace}/${name}`,
+    args: container.args ?? [],
+    managedByPulumi: (managedFields ?? []).some((field) =>
+      (field.manager ?? "").startsWith("pulumi-kubernetes"),
+    ),
+  };
 }
 
 function withTimeout<T>(request: Promise<T>): Promise<T> {

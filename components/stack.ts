@@ -17,7 +17,12 @@ import { missingCrdsMessage, requiredGatewayCrds, uncheckedCrdsMessage } from ".
 import { managesHostname } from "./hostnameFilter";
 import { type StackOutputs, stackOutputs } from "./stackOutputs";
 import { tokenSpec } from "./tokenLifecycle";
-import { migrationRefusal } from "./txtRegistry";
+import {
+  adoptionNeeded,
+  adoptionNotice,
+  migrationRefusal,
+  PATCH_FORCE_VARIABLE,
+} from "./txtRegistry";
 
 export interface StackEnvironment {
   /** The stack's config, validated (stacks/stackConfig.ts). */
@@ -112,6 +117,11 @@ async function checkRunningExternalDns(
     lookup.declared.filter((entry) => managesHostname(settings, entry.hostname)),
   );
   if (refusal) throw new pulumi.RunError(refusal);
+  if (!lookup.running.managedByPulumi) {
+    if (process.env[PATCH_FORCE_VARIABLE] !== "true")
+      throw new pulumi.RunError(adoptionNeeded(lookup.running, settings.namespace));
+    pulumi.log.warn(adoptionNotice(lookup.running, settings.namespace));
+  }
   return undefined;
 }
 

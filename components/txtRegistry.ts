@@ -44,6 +44,34 @@ export interface RunningExternalDns {
   deployment: string;
   /** Its external-dns container's args. */
   args: string[];
+  /** Whether Pulumi's Kubernetes provider manages it (a field manager `pulumi-kubernetes…`): this stack's own. */
+  managedByPulumi: boolean;
+}
+
+/**
+ * The Kubernetes provider's own switch for forcing server-side apply over
+ * fields another manager owns (pulumi-kubernetes `patchForce`): how one
+ * `pulumi up` takes over the objects of an installation made by hand.
+ */
+export const PATCH_FORCE_VARIABLE = "PULUMI_K8S_ENABLE_PATCH_FORCE";
+
+/** Why an installation this program did not make is not taken over without the switch. */
+export function adoptionNeeded(running: RunningExternalDns, namespace: string): string {
+  return [
+    `Deployment ${running.deployment} runs an external-dns that this program did not deploy, with the same TXT registry settings as this stack.`,
+    `Taking it over replaces its objects in place (namespace ${namespace}, SopsSecret external-dns-cloudflare, the chart's Deployment, Service, ServiceAccount, ClusterRole and binding),`,
+    "which their current field manager owns, so server-side apply must be forced once. Nothing was changed.",
+    `To adopt it, run this pulumi up once with ${PATCH_FORCE_VARIABLE}=true, then revoke the token it used (README: "Migrating a running installation").`,
+  ].join("\n");
+}
+
+/** What the adopting run says it does. */
+export function adoptionNotice(running: RunningExternalDns, namespace: string): string {
+  return (
+    `Adopting the external-dns installation of Deployment ${running.deployment} (${PATCH_FORCE_VARIABLE}=true): ` +
+    `its objects in namespace ${namespace} and the chart's cluster objects are taken over in place, the SopsSecret gets the minted token, ` +
+    "and the Deployment rolls once (Recreate: the old pod stops before the new one starts). Revoke the token it used after this up."
+  );
 }
 
 /** The TXT registry settings an external-dns runs with, from its args (`--flag=value` or `--flag value`). */

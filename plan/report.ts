@@ -192,7 +192,7 @@ function clusterChecks(settings: Settings): string[] {
   const timing = DEFAULT_DECRYPTION_TIMING;
   return [
     `before any change (preview and up): an external-dns already running in namespace ${settings.namespace} must use --txt-prefix=${settings.txtPrefix} and --txt-owner-id=${settings.txtOwnerId}, ` +
-      "or the run fails, naming the records this stack would orphan; an unreachable cluster warns",
+      "or the run fails, naming the records this stack would orphan; one this program did not deploy is taken over only by a run with PULUMI_K8S_ENABLE_PATCH_FORCE=true; an unreachable cluster warns",
     ...(crds.length === 0
       ? []
       : [

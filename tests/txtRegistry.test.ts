@@ -5,7 +5,7 @@
  * the typed names 0.14.2 writes beside its untyped ones).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   migrationRefusal,
   type RunningExternalDns,
@@ -13,7 +13,7 @@ import {
   txtRegistryOf,
 } from "../components/txtRegistry";
 import { stackConfig } from "../plan/stackFile";
-import { collectUnhandledRejections, runProgram, startProgram } from "./support/program";
+import { collectUnhandledRejections, failProgram, runProgram } from "./support/program";
 
 /** The manual installation of the issue: chart 1.14.5 with these args (as the chart renders them). */
 const MANUAL: RunningExternalDns = {
@@ -32,6 +32,7 @@ const MANUAL: RunningExternalDns = {
     "--cloudflare-proxied=false",
     "--cloudflare-dns-records-per-page=5000",
   ],
+  managedByPulumi: false,
 };
 
 const STACK_DEFAULTS = {
@@ -120,7 +121,8 @@ describe("the migration refusal", () => {
   });
 });
 
-const rejections = collectUnhandledRejections();
+// A failing program also rejects the outputs that depend on the failure; they are expected here.
+collectUnhandledRejections();
 
 describe("the program with an external-dns already running in its namespace", () => {
   it("registers everything when the running one has the stack's TXT settings (its own earlier deployment)", async () => {
@@ -128,21 +130,62 @@ describe("the program with an external-dns already running in its namespace", ()
       runningExternalDns: {
         deployment: "external-dns/external-dns",
         args: ["--txt-owner-id=hetzner-production", "--txt-prefix=externaldns-%{record_type}."],
+        managedByPulumi: true,
       },
       declaredHostnames: DECLARED,
     });
     expect(run.record.ofType("kubernetes:helm.sh/v4:Chart")).toHaveLength(1);
   });
 
+  const manualWithStackSettings: RunningExternalDns = {
+    ...MANUAL,
+    args: ["--txt-owner-id=hetzner-production", "--txt-prefix=externaldns-%{record_type}."],
+  };
+
+  it("refuses an installation it did not make, with the same settings, unless the provider's force switch is on", async () => {
+    const { record, error } = await failProgram("production", stackConfig("production"), {
+      runningExternalDns: manualWithStackSettings,
+    });
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      "Deployment external-dns/external-dns runs an external-dns that this program did not deploy",
+    );
+    expect((error as Error).message).toContain(
+      "run this pulumi up once with PULUMI_K8S_ENABLE_PATCH_FORCE=true, then revoke the token it used",
+    );
+    const created = record.resources
+      .map((resource) => resource.type)
+      .filter((type) => !type.startsWith("pulumi:") && !type.startsWith("vanixiets:"));
+    expect(created).toEqual([]);
+  });
+
+  it("adopts it with PULUMI_K8S_ENABLE_PATCH_FORCE=true, saying what it takes over", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn");
+    process.env.PULUMI_K8S_ENABLE_PATCH_FORCE = "true";
+    try {
+      const run = await runProgram("production", stackConfig("production"), {
+        runningExternalDns: manualWithStackSettings,
+      });
+      expect(run.record.ofType("kubernetes:helm.sh/v4:Chart")).toHaveLength(1);
+      expect(warn.mock.calls.map(([message]) => message)).toContainEqual(
+        expect.stringMatching(
+          /^Adopting the external-dns installation of Deployment external-dns\/external-dns \(PULUMI_K8S_ENABLE_PATCH_FORCE=true\)/,
+        ),
+      );
+    } finally {
+      delete process.env.PULUMI_K8S_ENABLE_PATCH_FORCE;
+      warn.mockRestore();
+    }
+  });
+
   it("fails before any resource is created when they differ, naming managed hostnames only", async () => {
-    const { record } = await startProgram("production", stackConfig("production"), {
+    const { record, error } = await failProgram("production", stackConfig("production"), {
       runningExternalDns: MANUAL,
       declaredHostnames: [
         ...DECLARED,
         { hostname: "a.internal.example.com", source: "service/x/a" },
       ],
     });
-    const error = await rejections.first();
     expect(pulumi.RunError.isInstance(error)).toBe(true);
     const message = (error as Error).message;
     expect(message).toContain(
