@@ -19,6 +19,7 @@ import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { ZONE_SCOPE } from "./support/cloudflareApi";
 import { type Cluster, type KubeObject, waitFor } from "./support/cluster";
+import { startStandInDns } from "./support/dnsServer";
 import { POD_SELECTOR } from "./support/externalDns";
 import {
   availableDeployment,
@@ -183,6 +184,29 @@ async function handMadeSopsSecret(suite: StackSuite): Promise<void> {
   );
 }
 
+/** verify's "token in use" result (the rest of verify is the records file's business). */
+async function tokenInUse(): Promise<{ status: string; detail: string } | undefined> {
+  const dns = await startStandInDns(suite.api.state);
+  try {
+    const run = await suite.project.run("npm", [
+      "run",
+      "-s",
+      "verify",
+      "--",
+      suite.stack,
+      "--json",
+      "--resolver",
+      dns.address,
+    ]);
+    const { results } = JSON.parse(run.stdout) as {
+      results: { check: string; status: string; detail: string }[];
+    };
+    return results.find((result) => result.check === "token in use");
+  } finally {
+    await dns.close();
+  }
+}
+
 async function oldDeployment(cluster: Cluster, namespace: string): Promise<KubeObject> {
   const deployment = await cluster.get(deploymentRef(namespace));
   if (!deployment) throw new Error("the manually installed Deployment is gone");
@@ -254,6 +278,14 @@ describe("a running manual installation (chart 1.14.5)", () => {
     expect((await oldDeployment(suite.cluster, suite.namespace)).spec).toEqual(before.spec);
   });
 
+  it("npm run verify warns that external-dns reads a token the program did not mint", async () => {
+    expect(await tokenInUse()).toMatchObject({
+      status: "warn",
+      detail:
+        "SopsSecret external-dns-cloudflare was not written by this program: external-dns reads a token it did not mint",
+    });
+  });
+
   it("the adopting up takes every object over in place and delivers the minted token", async () => {
     const before = await oldDeployment(suite.cluster, suite.namespace);
     const up = await suite.project.up([], { env: { PULUMI_K8S_ENABLE_PATCH_FORCE: "true" } });
@@ -288,8 +320,9 @@ describe("a running manual installation (chart 1.14.5)", () => {
     expect(pods.filter((pod) => !pod.metadata.deletionTimestamp)).toHaveLength(1);
   });
 
-  it("after the adoption, the next preview (without the switch) has nothing to change", async () => {
+  it("after the adoption, the next preview (without the switch) has nothing to change, and verify sees the minted token in use", async () => {
     const preview = await suite.project.preview(["--expect-no-changes"]);
     expect(preview.exitCode, describeRun(preview)).toBe(0);
+    expect(await tokenInUse()).toMatchObject({ status: "pass" });
   });
 });

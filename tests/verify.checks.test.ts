@@ -21,6 +21,7 @@ import {
   recordChecks,
   secretChainChecks,
   tokenChecks,
+  tokenSourceChecks,
   type ZoneRecord,
 } from "../verify/checks";
 import { deploymentObservation, secretKeys, sopsSecretMessage } from "../verify/cluster";
@@ -405,5 +406,53 @@ describe("exit code", () => {
   it("is 1 on any failure, 0 otherwise", () => {
     expect(exitCode([{ area: "logs", check: "x", status: "warn", detail: "" }])).toBe(0);
     expect(exitCode([{ area: "logs", check: "x", status: "fail", detail: "" }])).toBe(1);
+  });
+});
+
+describe("which token external-dns reads", () => {
+  const healthy = { sopsSecretMessage: "Healthy", secretKeys: ["CF_API_TOKEN"] };
+
+  it("passes when the pods started after the Secret last changed, from this program's SopsSecret", () => {
+    const [result] = tokenSourceChecks(
+      {
+        ...healthy,
+        sopsSecretWrittenByPulumi: true,
+        secretChangedAt: "2026-11-20T09:58:03.000Z",
+        podStartedAt: "2026-11-20T09:58:20.000Z",
+      },
+      "external-dns",
+    );
+    expect(result).toMatchObject({ status: "pass", check: "token in use" });
+  });
+
+  it("warns while the SopsSecret is not this program's: a token it did not mint", () => {
+    const [result] = tokenSourceChecks(
+      { ...healthy, sopsSecretWrittenByPulumi: false },
+      "external-dns",
+    );
+    expect(result).toMatchObject({
+      status: "warn",
+      detail:
+        "SopsSecret external-dns-cloudflare was not written by this program: external-dns reads a token it did not mint",
+    });
+    expect(result.hint).toContain("Migrating a running installation");
+  });
+
+  it("warns while the pods run with the token the Secret held before", () => {
+    const [result] = tokenSourceChecks(
+      {
+        ...healthy,
+        sopsSecretWrittenByPulumi: true,
+        secretChangedAt: "2026-11-21T10:00:00.000Z",
+        podStartedAt: "2026-11-20T09:58:20.000Z",
+      },
+      "external-dns",
+    );
+    expect(result).toMatchObject({ status: "warn" });
+    expect(result.hint).toBe("kubectl -n external-dns rollout restart deployment/external-dns");
+  });
+
+  it("says nothing when the SopsSecret or the Secret is missing (the chain checks fail instead)", () => {
+    expect(tokenSourceChecks({ secretKeys: ["CF_API_TOKEN"] }, "external-dns")).toEqual([]);
   });
 });

@@ -143,6 +143,7 @@ describe("verify against recorded cluster, Cloudflare and a real DNS server", ()
       "pass deployment: arguments",
       "pass secret chain: SopsSecret",
       "pass secret chain: Secret",
+      "pass secret chain: token in use",
       "pass token: token active",
       "warn token: token expiry",
       "pass gateway api: gateways.gateway.networking.k8s.io",
@@ -175,7 +176,7 @@ describe("verify against recorded cluster, Cloudflare and a real DNS server", ()
     expect(text).toMatch(/^Verify stack production\n\n/);
     expect(text).toContain("FAIL  gateway api   httproutes.gateway.networking.k8s.io");
     expect(text).toContain("      → install the Gateway API CRDs");
-    expect(text).toMatch(/12 passed, 5 warnings, 4 failed\n$/);
+    expect(text).toMatch(/13 passed, 5 warnings, 4 failed\n$/);
   });
 
   it("never shows the Secret's value or the Cloudflare token", () => {

@@ -162,6 +162,58 @@ export interface SecretChainObservation {
   sopsSecretMessage?: string | null;
   /** The keys of the Secret (never its values); undefined: it does not exist. */
   secretKeys?: string[];
+  /** Whether Pulumi's Kubernetes provider writes the SopsSecret (a `pulumi-kubernetes…` field manager). */
+  sopsSecretWrittenByPulumi?: boolean;
+  /** When the Secret last changed (its newest managedFields time), RFC 3339. */
+  secretChangedAt?: string;
+  /** When the oldest running external-dns pod started, RFC 3339. */
+  podStartedAt?: string;
+}
+
+/**
+ * Whether external-dns reads the token this program minted: the SopsSecret it
+ * comes from must be this program's (else it is a token made by hand, e.g. of
+ * an installation not yet adopted), and the pods must have started after the
+ * Secret last changed (a pod reads the Secret only when it starts).
+ */
+export function tokenSourceChecks(
+  observed: SecretChainObservation,
+  namespace: string,
+): CheckResult[] {
+  const area = "secret chain";
+  const check = "token in use";
+  if (observed.sopsSecretMessage === undefined || observed.secretKeys === undefined) return [];
+  if (observed.sopsSecretWrittenByPulumi === false)
+    return [
+      {
+        area,
+        check,
+        status: "warn",
+        detail: `SopsSecret ${SOPS_SECRET_NAME} was not written by this program: external-dns reads a token it did not mint`,
+        hint: 'adopt the installation (README: "Migrating a running installation"), then revoke that token',
+      },
+    ];
+  const changed = Date.parse(observed.secretChangedAt ?? "");
+  const started = Date.parse(observed.podStartedAt ?? "");
+  if (Number.isFinite(changed) && Number.isFinite(started) && started < changed)
+    return [
+      {
+        area,
+        check,
+        status: "warn",
+        detail: `external-dns started at ${observed.podStartedAt}, before Secret ${TOKEN_SECRET_NAME} last changed at ${observed.secretChangedAt}: it still reads the token the Secret held before`,
+        hint: `kubectl -n ${namespace} rollout restart deployment/${RELEASE_NAME}`,
+      },
+    ];
+  return [
+    {
+      area,
+      check,
+      status: "pass",
+      detail:
+        "external-dns started after the Secret last changed, from the SopsSecret this program writes",
+    },
+  ];
 }
 
 export function secretChainChecks(

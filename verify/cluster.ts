@@ -73,6 +73,7 @@ export async function observeCluster(
     ...deploymentObservation(ns !== undefined, deployment, pods),
     sopsSecretMessage: sopsSecretMessage(sopsSecret),
     secretKeys: secret ? secretKeys(secret) : undefined,
+    ...tokenSource(sopsSecret, secret, pods),
     crds: crds.filter((name): name is string => name !== undefined),
     declared,
     log,
@@ -145,6 +146,32 @@ export function deploymentObservation(
 export function sopsSecretMessage(sopsSecret: unknown): string | null | undefined {
   if (sopsSecret === undefined) return undefined;
   return (sopsSecret as { status?: { message?: string } }).status?.message ?? null;
+}
+
+/** Who writes the SopsSecret, when the Secret last changed, when the oldest running pod started. */
+export function tokenSource(
+  sopsSecret: unknown,
+  secret: k8s.V1Secret | undefined,
+  pods: k8s.V1Pod[],
+): Pick<SecretChainObservation, "sopsSecretWrittenByPulumi" | "secretChangedAt" | "podStartedAt"> {
+  const managers = (sopsSecret as k8s.V1Secret | undefined)?.metadata?.managedFields ?? [];
+  const changes = (secret?.metadata?.managedFields ?? [])
+    .map((field) => field.time)
+    .filter((time): time is Date => time !== undefined)
+    .map((time) => new Date(time).toISOString());
+  const starts = pods
+    .filter((pod) => pod.status?.phase === "Running" && !pod.metadata?.deletionTimestamp)
+    .map((pod) => pod.status?.startTime)
+    .filter((time): time is Date => time !== undefined)
+    .map((time) => new Date(time).toISOString());
+  return {
+    sopsSecretWrittenByPulumi:
+      sopsSecret === undefined
+        ? undefined
+        : managers.some((field) => (field.manager ?? "").startsWith("pulumi-kubernetes")),
+    secretChangedAt: changes.sort().at(-1),
+    podStartedAt: starts.sort()[0],
+  };
 }
 
 /** The Secret's key names; its values are dropped here and go no further. */

@@ -20,6 +20,7 @@ import {
   secretChainChecks,
   type TokenObservation,
   tokenChecks,
+  tokenSourceChecks,
 } from "./checks";
 import { type CloudflareAccess, listZoneRecords, verifyToken } from "./cloudflare";
 import { observeCluster } from "./cluster";
@@ -100,6 +101,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
     results: [
       ...deploymentChecks(cluster, expected),
       ...secretChainChecks(cluster, expected.namespace),
+      ...tokenSourceChecks(cluster, expected.namespace),
       ...tokenChecks(token, options.now ?? new Date(), expected.namespace),
       ...gatewayApiChecks(cluster.crds, expected),
       ...recordChecks(cluster.declared, resolved, expected),
