@@ -94,7 +94,9 @@ function targetCluster(settings: Settings): {
 /**
  * Fails when an external-dns already runs in the namespace with TXT registry
  * settings other than the stack's: taking over would orphan every record it
- * owns (components/txtRegistry.ts). Returns the warning when it cannot ask.
+ * owns (components/txtRegistry.ts). With the same settings, one this program
+ * did not deploy is taken over only by a run with the Kubernetes provider's
+ * force switch, which it announces. Returns the warning when it cannot ask.
  */
 async function checkRunningExternalDns(
   cluster: ClusterReader,
