@@ -23,7 +23,14 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -124,6 +131,8 @@ export class ExternalDnsPods {
     this.#timer = undefined;
     if (timer) clearTimeout(timer);
     await this.pause();
+    // The pods' ServiceAccount tokens: bound to pods that are gone, but no need to leave them.
+    rmSync(this.#credentialsDir, { recursive: true, force: true });
   }
 
   /** Every line any process printed, in arrival order. */
