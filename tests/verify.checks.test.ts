@@ -323,6 +323,23 @@ describe("orphan checks", () => {
     });
   });
 
+  it("read the untyped names external-dns 0.14 wrote too, which 0.21 never deletes", () => {
+    const owner = '"heritage=external-dns,external-dns/owner=hetzner-production"';
+    const migrated = { ...expected, txtPrefix: "externaldns-" };
+    const zone: ZoneRecord[] = [
+      { name: "externaldns-gone.example.com", type: "TXT", content: owner },
+      { name: "externaldns-a-gone.example.com", type: "TXT", content: owner },
+      { name: "externaldns-kept.example.com", type: "TXT", content: owner },
+      { name: "kept.example.com", type: "CNAME", content: "lb.example.net" },
+      { name: "externaldns-shop.example.com", type: "TXT", content: owner },
+    ];
+    const [abandoned, pending] = orphanChecks(zone, declared, migrated);
+    expect(abandoned.detail).toBe(
+      "ownership records left without their record: externaldns-a-gone.example.com, externaldns-gone.example.com",
+    );
+    expect(pending.detail).toBe("records of this owner whose source is gone: kept.example.com");
+  });
+
   it("pass when every record of this owner has a source", () => {
     const sourced = [...declared, { hostname: "old.example.com", source: "ingress/shop/old" }];
     const kept = records.filter((record) => !record.name.includes("legacy"));

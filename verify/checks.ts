@@ -495,8 +495,10 @@ export function orphanChecks(
       return owner ? [{ txtName: record.name, ...owner }] : [];
     })
     .filter(({ host }) => !hosts.has(host) && managesHostname(expected, host));
-  const exists = (host: string, type: string) =>
-    zoneRecords.some((record) => record.name === host && record.type === type);
+  const exists = (host: string, type: string | undefined): boolean =>
+    type === undefined
+      ? UNTYPED_OWNERSHIP_TYPES.some((candidate) => exists(host, candidate))
+      : zoneRecords.some((record) => record.name === host && record.type === type);
   const pending = [
     ...new Set(owned.filter((o) => exists(o.host, o.recordType)).map((o) => o.host)),
   ].sort();
@@ -536,11 +538,16 @@ export function hostOfOwnershipRecord(txtName: string, txtPrefix: string): strin
   return ownedRecordOf(txtName, txtPrefix)?.host;
 }
 
-/** The record (host and type) an ownership TXT record name stands for. */
+/**
+ * The record (host and type) an ownership TXT record name stands for. Besides
+ * the typed names 0.21 writes, it reads the untyped names external-dns 0.14
+ * wrote beside them (prefix + host, for every type but AAAA), which 0.21 still
+ * honours but never deletes: those have no `recordType`.
+ */
 export function ownedRecordOf(
   txtName: string,
   txtPrefix: string,
-): { host: string; recordType: string } | undefined {
+): { host: string; recordType?: string } | undefined {
   const prefix = txtPrefix.toLowerCase();
   for (const recordType of MANAGED_RECORD_TYPES) {
     const type = recordType.toLowerCase();
@@ -551,8 +558,13 @@ export function ownedRecordOf(
     if (host && ownershipTxtName(host, recordType, txtPrefix) === txtName)
       return { host, recordType };
   }
-  return undefined;
+  if (prefix.includes("%{record_type}") || !txtName.startsWith(prefix)) return undefined;
+  const host = txtName.slice(prefix.length);
+  return host.includes(".") ? { host } : undefined;
 }
+
+/** The record types an untyped (external-dns 0.14) ownership record can stand for. */
+const UNTYPED_OWNERSHIP_TYPES = ["A", "CNAME"];
 
 const LOG_PATTERNS: { check: string; pattern: RegExp; status: Status; hint: string }[] = [
   {
