@@ -38,16 +38,20 @@ export interface SopsSecretObservation {
   secretValueSha256?: string;
 }
 
-/** An external-dns already running in the namespace (with the hostnames the cluster declares), or why that is unknown. */
+/**
+ * An external-dns already running in the namespace, or why that is unknown.
+ * `declared` lists the hostnames the cluster declares: a cluster-wide read,
+ * made only when a refusal has to name them.
+ */
 export type RunningExternalDnsLookup =
-  | { reachable: true; running?: RunningExternalDns; declared: DeclaredHostname[] }
+  | { reachable: true; running?: RunningExternalDns; declared(): Promise<DeclaredHostname[]> }
   | { reachable: false; reason: string };
 
 export interface ClusterReader {
   /** The Kubernetes provider renders YAML instead of applying it: there is nothing to wait for. */
   rendersOnly: boolean;
   crdPresence(names: readonly string[]): Promise<CrdPresence>;
-  /** The external-dns Deployment in `namespace`, if any, and the hostnames `sources` declare. */
+  /** The external-dns Deployment in `namespace`, if any, and (on demand) the hostnames `sources` declare. */
   runningExternalDns(
     namespace: string,
     sources: readonly string[],
@@ -112,8 +116,8 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
         const running = deployments.items
           .map((deployment) => externalDnsContainer(deployment))
           .find((found) => found !== undefined);
-        if (!running) return { reachable: true, declared: [] };
-        const declared = await withTimeout(readDeclaredHostnames(config, sources));
+        // A refusal names what it can: a failed read leaves the names out, not the refusal.
+        const declared = () => withTimeout(readDeclaredHostnames(config, sources)).catch(() => []);
         return { reachable: true, running, declared };
       } catch (error) {
         return { reachable: false, reason: describeError(error) };

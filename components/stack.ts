@@ -22,6 +22,8 @@ import {
   adoptionNotice,
   migrationRefusal,
   PATCH_FORCE_VARIABLE,
+  registryDifferences,
+  txtRegistryOf,
 } from "./txtRegistry";
 
 export interface StackEnvironment {
@@ -113,12 +115,12 @@ async function checkRunningExternalDns(
     txtSuffix: "",
     txtOwnerId: settings.txtOwnerId,
   };
-  const refusal = migrationRefusal(
-    lookup.running,
-    stack,
-    lookup.declared.filter((entry) => managesHostname(settings, entry.hostname)),
-  );
-  if (refusal) throw new pulumi.RunError(refusal);
+  if (registryDifferences(txtRegistryOf(lookup.running.args), stack).length > 0) {
+    const declared = (await lookup.declared()).filter((entry) =>
+      managesHostname(settings, entry.hostname),
+    );
+    throw new pulumi.RunError(migrationRefusal(lookup.running, stack, declared) ?? "");
+  }
   if (!lookup.running.managedByPulumi) {
     if (process.env[PATCH_FORCE_VARIABLE] !== "true")
       throw new pulumi.RunError(adoptionNeeded(lookup.running, settings.namespace));

@@ -50,7 +50,7 @@ export function worldClusterReader(world: OfflineWorld): ClusterReader {
       return {
         reachable: true,
         running: world.runningExternalDns,
-        declared: world.declaredHostnames ?? [],
+        declared: async () => world.declaredHostnames ?? [],
       };
     },
     async observeSopsSecret() {

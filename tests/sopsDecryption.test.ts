@@ -33,7 +33,7 @@ function replay(observations: SopsSecretObservation[]): ClusterReader & { polls:
     polls: 0,
     rendersOnly: false,
     crdPresence: async () => ({ reachable: true as const, missing: [] }),
-    runningExternalDns: async () => ({ reachable: true as const, declared: [] }),
+    runningExternalDns: async () => ({ reachable: true as const, declared: async () => [] }),
     observeSopsSecret: async () => observations[Math.min(reader.polls++, observations.length - 1)],
   };
   return reader;
