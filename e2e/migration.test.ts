@@ -21,6 +21,7 @@ import { ZONE_SCOPE } from "./support/cloudflareApi";
 import { type Cluster, type KubeObject, waitFor } from "./support/cluster";
 import { startStandInDns } from "./support/dnsServer";
 import { POD_SELECTOR } from "./support/externalDns";
+import { runVerify } from "./support/liveDns";
 import {
   availableDeployment,
   containerArgs,
@@ -188,19 +189,7 @@ async function handMadeSopsSecret(suite: StackSuite): Promise<void> {
 async function tokenInUse(): Promise<{ status: string; detail: string } | undefined> {
   const dns = await startStandInDns(suite.api.state);
   try {
-    const run = await suite.project.run("npm", [
-      "run",
-      "-s",
-      "verify",
-      "--",
-      suite.stack,
-      "--json",
-      "--resolver",
-      dns.address,
-    ]);
-    const { results } = JSON.parse(run.stdout) as {
-      results: { check: string; status: string; detail: string }[];
-    };
+    const { results } = await runVerify(suite, dns);
     return results.find((result) => result.check === "token in use");
   } finally {
     await dns.close();

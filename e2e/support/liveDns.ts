@@ -147,6 +147,15 @@ async function verify(
   writeFileSync(tokenFile, (await secretToken(suite.cluster, suite.namespace)) ?? "", {
     mode: 0o600,
   });
+  return runVerify(suite, dns, ["--cloudflare-token-file", tokenFile]);
+}
+
+/** `npm run verify -- <stack> --json --resolver <dns> <args>` in the scratch project, its results parsed. */
+export async function runVerify(
+  suite: StackSuite,
+  dns: StandInDnsServer,
+  args: string[] = [],
+): Promise<{ run: RunResult; results: VerifyResult[] }> {
   const run = await suite.project.run("npm", [
     "run",
     "-s",
@@ -156,8 +165,7 @@ async function verify(
     "--json",
     "--resolver",
     dns.address,
-    "--cloudflare-token-file",
-    tokenFile,
+    ...args,
   ]);
   let results: VerifyResult[];
   try {
