@@ -17,9 +17,9 @@ import type { RunningExternalDns } from "./txtRegistry";
 
 export { orNotFound } from "./notFound";
 
-/** Whether CRDs exist, or why that could not be found out. */
-export type CrdPresence =
-  | { reachable: true; missing: string[] }
+/** The versions each CRD serves (undefined: not installed), or why that could not be found out. */
+export type CrdVersions =
+  | { reachable: true; served: Record<string, string[] | undefined> }
   | { reachable: false; reason: string };
 
 /** Where a SopsSecret and the Secret the operator makes from it live. */
@@ -50,7 +50,7 @@ export type RunningExternalDnsLookup =
 export interface ClusterReader {
   /** The Kubernetes provider renders YAML instead of applying it: there is nothing to wait for. */
   rendersOnly: boolean;
-  crdPresence(names: readonly string[]): Promise<CrdPresence>;
+  servedCrdVersions(names: readonly string[]): Promise<CrdVersions>;
   /** The external-dns Deployment in `namespace`, if any, and (on demand) the hostnames `sources` declare. */
   runningExternalDns(
     namespace: string,
@@ -97,7 +97,7 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
     const reason = `the kubeconfig could not be loaded (${describeError(error)})`;
     return {
       rendersOnly,
-      crdPresence: async () => ({ reachable: false, reason }),
+      servedCrdVersions: async () => ({ reachable: false, reason }),
       runningExternalDns: async () => ({ reachable: false, reason }),
       observeSopsSecret: async () => {
         throw new Error(reason);
@@ -123,14 +123,22 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
         return { reachable: false, reason: describeError(error) };
       }
     },
-    async crdPresence(names) {
+    async servedCrdVersions(names) {
       try {
         const found = await Promise.all(
           names.map((name) =>
             orNotFound(withTimeout(extensions.readCustomResourceDefinition({ name }))),
           ),
         );
-        return { reachable: true, missing: names.filter((_, index) => found[index] === undefined) };
+        const served = Object.fromEntries(
+          names.map((name, index) => [
+            name,
+            found[index]?.spec.versions
+              .filter((version) => version.served)
+              .map((version) => version.name),
+          ]),
+        );
+        return { reachable: true, served };
       } catch (error) {
         return { reachable: false, reason: describeError(error) };
       }

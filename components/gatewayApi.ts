@@ -1,48 +1,109 @@
 /**
- * Gateway API CRDs that external-dns's gateway sources watch. Without them,
- * external-dns fails at start-up, so the program checks for them before it
- * changes anything (see ExternalDns), and only warns when it cannot ask.
+ * Gateway API CRDs that external-dns's gateway sources watch. external-dns
+ * lists each kind at one API version, and fails at start-up when the cluster
+ * does not serve it ("failed to sync *v1alpha2.TCPRoute"), so the program
+ * checks the CRDs and their served versions before it changes anything (see
+ * ExternalDns), and only warns when it cannot ask.
  */
 import type { Source } from "../stacks/options";
 
 const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 
-const ROUTE_CRDS: Partial<Record<Source, string>> = {
-  "gateway-httproute": `httproutes.${GATEWAY_API_GROUP}`,
-  "gateway-grpcroute": `grpcroutes.${GATEWAY_API_GROUP}`,
-  "gateway-tlsroute": `tlsroutes.${GATEWAY_API_GROUP}`,
-  "gateway-tcproute": `tcproutes.${GATEWAY_API_GROUP}`,
-  "gateway-udproute": `udproutes.${GATEWAY_API_GROUP}`,
+/** A CRD and the API version external-dns lists it at. */
+export interface RequiredCrd {
+  name: string;
+  version: string;
+}
+
+/**
+ * The versions external-dns 0.21 reads (its `source/gateway_*.go` informers):
+ * Gateways, HTTPRoutes and GRPCRoutes at v1; TLS, TCP and UDP routes still at
+ * v1alpha2, which the Gateway API's standard channel (v1.6) does not serve.
+ */
+const GATEWAYS: RequiredCrd = { name: `gateways.${GATEWAY_API_GROUP}`, version: "v1" };
+const ROUTE_CRDS: Partial<Record<Source, RequiredCrd>> = {
+  "gateway-httproute": { name: `httproutes.${GATEWAY_API_GROUP}`, version: "v1" },
+  "gateway-grpcroute": { name: `grpcroutes.${GATEWAY_API_GROUP}`, version: "v1" },
+  "gateway-tlsroute": { name: `tlsroutes.${GATEWAY_API_GROUP}`, version: "v1alpha2" },
+  "gateway-tcproute": { name: `tcproutes.${GATEWAY_API_GROUP}`, version: "v1alpha2" },
+  "gateway-udproute": { name: `udproutes.${GATEWAY_API_GROUP}`, version: "v1alpha2" },
 };
 
 /** The CRDs the configured sources need: each route kind, plus Gateways for any of them. */
-export function requiredGatewayCrds(sources: readonly Source[]): string[] {
+export function requiredGatewayCrds(sources: readonly Source[]): RequiredCrd[] {
   const routeCrds = sources.flatMap((source) => ROUTE_CRDS[source] ?? []);
-  return routeCrds.length === 0 ? [] : [`gateways.${GATEWAY_API_GROUP}`, ...routeCrds];
+  return routeCrds.length === 0 ? [] : [GATEWAYS, ...routeCrds];
 }
 
-/** Where the Gateway API CRDs come from (the standard channel serves every route kind external-dns reads since v1.6). */
-export const GATEWAY_API_INSTALL_HINT =
-  "install the Gateway API CRDs, standard channel v1.6 or later (it includes TLSRoute, TCPRoute and UDPRoute; " +
-  "older releases carry those only in the experimental channel): kubectl apply --server-side -f " +
-  "https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/standard-install.yaml";
+/** `tcproutes.gateway.networking.k8s.io (v1alpha2)`. */
+export function describeCrds(crds: readonly RequiredCrd[]): string {
+  return crds.map((crd) => `${crd.name} (${crd.version})`).join(", ");
+}
 
-/** The error when a reachable cluster lacks CRDs that the gateway sources need. */
-export function missingCrdsMessage(missing: readonly string[], sources: readonly Source[]): string {
+/** A required CRD the cluster lacks (`served` undefined) or does not serve at the needed version. */
+export interface CrdShortfall {
+  crd: RequiredCrd;
+  /** The versions the installed CRD serves; undefined: it is not installed. */
+  served?: readonly string[];
+}
+
+/** Which required CRDs fall short, given each installed CRD's served versions. */
+export function crdShortfalls(
+  required: readonly RequiredCrd[],
+  servedVersions: (name: string) => readonly string[] | undefined,
+): CrdShortfall[] {
+  return required.flatMap((crd) => {
+    const served = servedVersions(crd.name);
+    if (served === undefined) return [{ crd }];
+    return served.includes(crd.version) ? [] : [{ crd, served }];
+  });
+}
+
+/** Where the Gateway API CRDs come from: the experimental channel when a route is read at v1alpha2. */
+export function gatewayApiInstallHint(required: readonly RequiredCrd[]): string {
+  const alpha = required.filter((crd) => crd.version === "v1alpha2").map((crd) => crd.name);
+  if (alpha.length === 0)
+    return (
+      "install the Gateway API CRDs, standard channel v1.6 or later: kubectl apply --server-side -f " +
+      "https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/standard-install.yaml"
+    );
   return (
-    `external-dns:sources includes ${gatewaySources(sources)}, but the cluster lacks the Gateway API CRDs ${missing.join(", ")}; ` +
-    `external-dns would fail at start-up. Nothing was changed. ${capitalize(GATEWAY_API_INSTALL_HINT)}, or remove the gateway sources.`
+    `install the Gateway API CRDs, experimental channel v1.6 or later (external-dns 0.21 reads ${alpha.join(", ")} at v1alpha2, ` +
+    "which the standard channel no longer serves): kubectl apply --server-side -f " +
+    "https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/experimental-install.yaml"
+  );
+}
+
+/** The error when a reachable cluster lacks CRDs, or versions of them, that the gateway sources need. */
+export function missingCrdsMessage(
+  shortfalls: readonly CrdShortfall[],
+  sources: readonly Source[],
+): string {
+  const absent = shortfalls.filter((shortfall) => shortfall.served === undefined);
+  const unserved = shortfalls.filter((shortfall) => shortfall.served !== undefined);
+  const problems = [
+    ...(absent.length === 0
+      ? []
+      : [`the cluster lacks the Gateway API CRDs ${absent.map(({ crd }) => crd.name).join(", ")}`]),
+    ...unserved.map(
+      ({ crd, served }) =>
+        `${crd.name} serves ${served?.join(", ") || "no version"}, not ${crd.version}, the version external-dns reads`,
+    ),
+  ];
+  return (
+    `external-dns:sources includes ${gatewaySources(sources)}, but ${problems.join("; ")}; ` +
+    `external-dns would fail at start-up. Nothing was changed. ${capitalize(gatewayApiInstallHint(requiredGatewayCrds(sources)))}, or remove the gateway sources.`
   );
 }
 
 /** The warning when the cluster could not be asked (e.g. not reachable at preview). */
 export function uncheckedCrdsMessage(
-  crds: readonly string[],
+  crds: readonly RequiredCrd[],
   sources: readonly Source[],
   reason: string,
 ): string {
   return (
-    `could not check that the cluster has the Gateway API CRDs ${crds.join(", ")} that ${gatewaySources(sources)} need (${reason}); ` +
+    `could not check that the cluster has the Gateway API CRDs ${describeCrds(crds)} that ${gatewaySources(sources)} need (${reason}); ` +
     "the check runs again on every preview and up."
   );
 }

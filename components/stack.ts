@@ -13,7 +13,12 @@ import type { Source } from "../stacks/options";
 import { ConfigError, type LoadedConfig, type Settings } from "../stacks/settings";
 import type { ClusterReader, KubeconfigSource } from "./clusterAccess";
 import { ExternalDns } from "./externalDns";
-import { missingCrdsMessage, requiredGatewayCrds, uncheckedCrdsMessage } from "./gatewayApi";
+import {
+  crdShortfalls,
+  missingCrdsMessage,
+  requiredGatewayCrds,
+  uncheckedCrdsMessage,
+} from "./gatewayApi";
 import { managesHostname } from "./hostnameFilter";
 import { type StackOutputs, stackOutputs } from "./stackOutputs";
 import { tokenSpec } from "./tokenLifecycle";
@@ -129,16 +134,16 @@ async function checkRunningExternalDns(
   return undefined;
 }
 
-/** Fails when a reachable cluster lacks a Gateway API CRD; returns the warning when it cannot ask. */
+/** Fails when a reachable cluster lacks a Gateway API CRD or the version external-dns reads; returns the warning when it cannot ask. */
 async function checkGatewayCrds(
   cluster: ClusterReader,
   sources: Source[],
 ): Promise<string | undefined> {
   const crds = requiredGatewayCrds(sources);
   if (crds.length === 0) return undefined;
-  const presence = await cluster.crdPresence(crds);
-  if (!presence.reachable) return uncheckedCrdsMessage(crds, sources, presence.reason);
-  if (presence.missing.length > 0)
-    throw new pulumi.RunError(missingCrdsMessage(presence.missing, sources));
+  const versions = await cluster.servedCrdVersions(crds.map((crd) => crd.name));
+  if (!versions.reachable) return uncheckedCrdsMessage(crds, sources, versions.reason);
+  const shortfalls = crdShortfalls(crds, (name) => versions.served[name]);
+  if (shortfalls.length > 0) throw new pulumi.RunError(missingCrdsMessage(shortfalls, sources));
   return undefined;
 }

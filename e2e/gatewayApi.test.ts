@@ -1,7 +1,8 @@
 /**
  * Gateway sources and the Gateway API CRDs, through the real CLI: against a
- * reachable cluster that lacks a CRD the run fails before anything is created,
- * naming the CRD and the install step; without a reachable cluster (rendering
+ * reachable cluster that lacks a CRD, or whose CRD does not serve the version
+ * external-dns reads (the standard channel's TCPRoute, v1 only), the run fails
+ * before anything is created, naming the CRDs, the version and the install step; without a reachable cluster (rendering
  * YAML) the preview succeeds with a warning naming the CRDs it could not check.
  */
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { describeRun } from "./support/project";
 import { useStackSuite } from "./support/stackSuite";
 
 const TLSROUTES = "tlsroutes.gateway.networking.k8s.io";
+const TCPROUTES = "tcproutes.gateway.networking.k8s.io";
 const CRD_REF = {
   apiVersion: "apiextensions.k8s.io/v1",
   plural: "customresourcedefinitions",
@@ -19,7 +21,7 @@ const CRD_REF = {
 
 const suite = useStackSuite({
   stack: "gateway-api",
-  config: { "external-dns:sources": ["service", "gateway-tlsroute"] },
+  config: { "external-dns:sources": ["service", "gateway-tlsroute", "gateway-tcproute"] },
 });
 
 /** The CRD as it was, to put back after the test removed it. */
@@ -49,8 +51,14 @@ async function waitUntilGone(): Promise<void> {
   }
 }
 
-describe("a reachable cluster without a Gateway API CRD", () => {
-  it("fails pulumi up before anything is created, naming the CRD and the install step", async () => {
+describe("a reachable cluster without a Gateway API CRD, or without the version external-dns reads", () => {
+  it("fails pulumi up before anything is created, naming the CRDs, the version and the install step", async () => {
+    // The realworld cluster has the standard channel of Gateway API v1.6: TCPRoute at v1 only.
+    const tcpRoutes = await suite.cluster.get({ ...CRD_REF, name: TCPROUTES });
+    const served = ((tcpRoutes?.spec.versions ?? []) as { name: string; served: boolean }[])
+      .filter((version) => version.served)
+      .map((version) => version.name);
+    expect(served).toEqual(["v1"]);
     removedCrd = await suite.cluster.get(CRD_REF);
     expect(removedCrd, `${TLSROUTES} must be installed before the test`).toBeDefined();
     await suite.cluster.delete(CRD_REF);
@@ -59,11 +67,13 @@ describe("a reachable cluster without a Gateway API CRD", () => {
     const up = await suite.project.up(["--skip-preview"], { timeoutMs: 180_000 });
     expect(up.exitCode, describeRun(up)).not.toBe(0);
     expect(up.output).toContain(
-      `external-dns:sources includes gateway-tlsroute, but the cluster lacks the Gateway API CRDs ${TLSROUTES}`,
+      `external-dns:sources includes gateway-tlsroute, gateway-tcproute, but the cluster lacks the Gateway API CRDs ${TLSROUTES}; ` +
+        `${TCPROUTES} serves v1, not v1alpha2, the version external-dns reads;`,
     );
     expect(up.output).toContain(
-      "Nothing was changed. Install the Gateway API CRDs, standard channel v1.6",
+      "Nothing was changed. Install the Gateway API CRDs, experimental channel v1.6 or later",
     );
+    expect(up.output).toContain("/experimental-install.yaml");
     expect(up.output.split("\n").filter((line) => /^\s+at /.test(line))).toEqual([]);
     expect(suite.api.state.tokens().length, "tokens minted at the stand-in").toBe(0);
     expect(
@@ -86,7 +96,7 @@ describe("no reachable cluster", () => {
     });
     expect(preview.exitCode, describeRun(preview)).toBe(0);
     expect(preview.output).toMatch(
-      /warning: could not check that the cluster has the Gateway API CRDs gateways\.gateway\.networking\.k8s\.io, tlsroutes\.gateway\.networking\.k8s\.io that gateway-tlsroute need \(.+\); the check runs again on every preview and up\./,
+      /warning: could not check that the cluster has the Gateway API CRDs gateways\.gateway\.networking\.k8s\.io \(v1\), tlsroutes\.gateway\.networking\.k8s\.io \(v1alpha2\), tcproutes\.gateway\.networking\.k8s\.io \(v1alpha2\) that gateway-tlsroute, gateway-tcproute need \(.+\); the check runs again on every preview and up\./,
     );
   });
 });

@@ -26,8 +26,8 @@ export interface OfflineWorld {
   runCommand(inputs: Record<string, unknown>): string;
   /** Outputs of a referenced stack. */
   stackOutputs(stack: string): Record<string, unknown>;
-  /** Whether the cluster has a CRD. */
-  hasCrd(name: string): boolean;
+  /** The versions a CRD serves in the cluster; undefined: it is not installed. */
+  servedCrdVersions(name: string): readonly string[] | undefined;
   /** Why the cluster cannot be read directly; undefined: it can. */
   clusterUnreachable?: string;
   /** The operator's status for the SopsSecret; undefined: Healthy, with the minted token in the Secret. */
@@ -41,9 +41,10 @@ export interface OfflineWorld {
 export function worldClusterReader(world: OfflineWorld): ClusterReader {
   return {
     rendersOnly: false,
-    async crdPresence(names) {
+    async servedCrdVersions(names) {
       if (world.clusterUnreachable) return { reachable: false, reason: world.clusterUnreachable };
-      return { reachable: true, missing: names.filter((name) => !world.hasCrd(name)) };
+      const served = names.map((name) => [name, world.servedCrdVersions(name)?.slice()]);
+      return { reachable: true, served: Object.fromEntries(served) };
     },
     async runningExternalDns() {
       if (world.clusterUnreachable) return { reachable: false, reason: world.clusterUnreachable };

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { requiredGatewayCrds } from "../components/gatewayApi";
+import { describeCrds, requiredGatewayCrds } from "../components/gatewayApi";
 import { describeHostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { DEFAULT_DECRYPTION_TIMING } from "../components/sopsDecryption";
 import {
@@ -196,7 +196,7 @@ function clusterChecks(settings: Settings): string[] {
     ...(crds.length === 0
       ? []
       : [
-          `before any change (preview and up): the Gateway API CRDs ${crds.join(", ")} exist; a missing one fails, an unreachable cluster warns`,
+          `before any change (preview and up): the Gateway API CRDs ${describeCrds(crds)} exist and serve those versions; a missing one fails, an unreachable cluster warns`,
         ]),
     `after the SopsSecret is applied (up): sops-secrets-operator reports Healthy and Secret ${TOKEN_SECRET_NAME} holds the new token before the chart rolls; ` +
       `an operator error fails after ${timing.errorGraceMs / 1000}s, no progress after ${timing.timeoutMs / 1000}s`,

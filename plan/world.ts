@@ -32,8 +32,9 @@ export const planWorld: OfflineWorld = {
   mintedToken: { value: MINTED_AT_DEPLOY, id: TOKEN_ID_AT_DEPLOY },
   runCommand: standInEncryption,
   stackOutputs: (stack) => ({ kubeconfig: kubeconfigPlaceholder(stack) }),
-  // The program reads the CRDs from the cluster before any change; offline, assume they are there.
-  hasCrd: () => true,
+  // The program reads the CRDs from the cluster before any change; offline, assume they are there,
+  // serving the versions external-dns reads.
+  servedCrdVersions: () => ["v1", "v1alpha2"],
 };
 
 /** What sops would print, with every value it encrypts replaced by a placeholder. */

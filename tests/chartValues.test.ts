@@ -17,6 +17,7 @@ import {
   tokenRolloutChecksum,
 } from "../components/chartValues";
 import {
+  crdShortfalls,
   missingCrdsMessage,
   requiredGatewayCrds,
   uncheckedCrdsMessage,
@@ -542,6 +543,7 @@ describe("chartSource", () => {
 
 describe("requiredGatewayCrds", () => {
   const group = "gateway.networking.k8s.io";
+  const gateways = { name: `gateways.${group}`, version: "v1" };
 
   it("needs nothing for service and ingress", () => {
     expect(requiredGatewayCrds(["service", "ingress"])).toEqual([]);
@@ -552,43 +554,93 @@ describe("requiredGatewayCrds", () => {
     expect(requiredGatewayCrds(["istio-gateway", "crd", "traefik-proxy"])).toEqual([]);
   });
 
-  it("needs Gateways and HTTPRoutes for gateway-httproute", () => {
+  it("needs Gateways and HTTPRoutes at v1 for gateway-httproute", () => {
     expect(requiredGatewayCrds(["service", "gateway-httproute"])).toEqual([
-      `gateways.${group}`,
-      `httproutes.${group}`,
+      gateways,
+      { name: `httproutes.${group}`, version: "v1" },
     ]);
   });
 
+  // The versions of external-dns 0.21's informers (source/gateway_*.go).
   it.each([
-    ["gateway-grpcroute", "grpcroutes"],
-    ["gateway-tlsroute", "tlsroutes"],
-    ["gateway-tcproute", "tcproutes"],
-    ["gateway-udproute", "udproutes"],
-  ] as const)("needs Gateways and the route CRD for %s", (source, plural) => {
-    expect(requiredGatewayCrds([source])).toEqual([`gateways.${group}`, `${plural}.${group}`]);
-  });
+    ["gateway-grpcroute", "grpcroutes", "v1"],
+    ["gateway-tlsroute", "tlsroutes", "v1alpha2"],
+    ["gateway-tcproute", "tcproutes", "v1alpha2"],
+    ["gateway-udproute", "udproutes", "v1alpha2"],
+  ] as const)(
+    "needs Gateways and the route CRD for %s, at the version external-dns reads",
+    (source, plural, version) => {
+      expect(requiredGatewayCrds([source])).toEqual([
+        gateways,
+        { name: `${plural}.${group}`, version },
+      ]);
+    },
+  );
 
   it("names Gateways once for several route sources", () => {
     const crds = requiredGatewayCrds(["gateway-httproute", "ingress", "gateway-tlsroute"]);
-    expect(crds).toEqual([`gateways.${group}`, `httproutes.${group}`, `tlsroutes.${group}`]);
+    expect(crds.map((crd) => crd.name)).toEqual([
+      `gateways.${group}`,
+      `httproutes.${group}`,
+      `tlsroutes.${group}`,
+    ]);
+  });
+
+  it("finds CRDs that are missing or do not serve the needed version", () => {
+    const required = requiredGatewayCrds([
+      "gateway-httproute",
+      "gateway-tlsroute",
+      "gateway-udproute",
+    ]);
+    const served: Record<string, string[]> = {
+      [`gateways.${group}`]: ["v1", "v1beta1"],
+      [`httproutes.${group}`]: ["v1"],
+      [`tlsroutes.${group}`]: ["v1"],
+    };
+    expect(crdShortfalls(required, (name) => served[name])).toEqual([
+      { crd: { name: `tlsroutes.${group}`, version: "v1alpha2" }, served: ["v1"] },
+      { crd: { name: `udproutes.${group}`, version: "v1alpha2" } },
+    ]);
+    served[`tlsroutes.${group}`] = ["v1", "v1alpha2"];
+    served[`udproutes.${group}`] = ["v1alpha2"];
+    expect(crdShortfalls(required, (name) => served[name])).toEqual([]);
   });
 
   it("the error names the missing CRDs, the gateway sources and the install step", () => {
-    const sources: Source[] = ["service", "gateway-httproute", "gateway-tlsroute"];
-    const message = missingCrdsMessage([`tlsroutes.${group}`], sources);
-    expect(message).toContain(`lacks the Gateway API CRDs tlsroutes.${group};`);
-    expect(message).toContain("includes gateway-httproute, gateway-tlsroute,");
+    const sources: Source[] = ["service", "gateway-httproute", "gateway-grpcroute"];
+    const message = missingCrdsMessage(
+      [{ crd: { name: `grpcroutes.${group}`, version: "v1" } }],
+      sources,
+    );
+    expect(message).toContain(`but the cluster lacks the Gateway API CRDs grpcroutes.${group};`);
+    expect(message).toContain("includes gateway-httproute, gateway-grpcroute,");
     expect(message).not.toContain("service");
     expect(message).toContain("Nothing was changed.");
-    expect(message).toContain(
-      "standard channel v1.6 or later (it includes TLSRoute, TCPRoute and UDPRoute",
+    expect(message).toContain("standard channel v1.6 or later: kubectl apply");
+  });
+
+  it("the error names a CRD that does not serve the version, and the experimental channel when a route is read at v1alpha2", () => {
+    const sources: Source[] = ["gateway-httproute", "gateway-tlsroute"];
+    const message = missingCrdsMessage(
+      [
+        { crd: { name: `httproutes.${group}`, version: "v1" } },
+        { crd: { name: `tlsroutes.${group}`, version: "v1alpha2" }, served: ["v1"] },
+      ],
+      sources,
     );
+    expect(message).toContain(
+      `but the cluster lacks the Gateway API CRDs httproutes.${group}; tlsroutes.${group} serves v1, not v1alpha2, the version external-dns reads;`,
+    );
+    expect(message).toContain(
+      `experimental channel v1.6 or later (external-dns 0.21 reads tlsroutes.${group} at v1alpha2, which the standard channel no longer serves)`,
+    );
+    expect(message).toContain("/experimental-install.yaml");
   });
 
   it("the warning names every CRD it could not check, and why", () => {
     const sources: Source[] = ["gateway-grpcroute"];
     const message = uncheckedCrdsMessage(requiredGatewayCrds(sources), sources, "ECONNREFUSED");
-    expect(message).toContain(`gateways.${group}, grpcroutes.${group}`);
+    expect(message).toContain(`gateways.${group} (v1), grpcroutes.${group} (v1)`);
     expect(message).toContain("(ECONNREFUSED)");
   });
 });

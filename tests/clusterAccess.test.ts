@@ -12,6 +12,12 @@ const TOKEN = "cf-token-in-the-secret";
 const routes: Record<string, unknown> = {
   "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gateways.gateway.networking.k8s.io": {
     metadata: { name: "gateways.gateway.networking.k8s.io" },
+    spec: {
+      versions: [
+        { name: "v1", served: true, storage: true },
+        { name: "v1beta1", served: false, storage: false },
+      ],
+    },
   },
   "/apis/isindir.github.com/v1alpha3/namespaces/dns/sopssecrets/external-dns-cloudflare": {
     metadata: { name: "external-dns-cloudflare" },
@@ -40,7 +46,10 @@ function kubeconfigFor(server: string): string {
 
 beforeAll(async () => {
   server = createServer((request, response) => {
-    const body = routes[request.url ?? ""];
+    // Lists are routed by path and label selector (decoded), everything else by path.
+    const url = new URL(request.url ?? "", "http://local");
+    const selector = url.searchParams.get("labelSelector");
+    const body = routes[selector ? `${url.pathname}?labelSelector=${selector}` : url.pathname];
     response.writeHead(body ? 200 : 404, { "content-type": "application/json" });
     response.end(
       JSON.stringify(body ?? { kind: "Status", status: "Failure", reason: "NotFound", code: 404 }),
@@ -59,14 +68,20 @@ const target = {
 };
 
 describe("kubernetesApiReader", () => {
-  it("names the CRDs the cluster lacks", async () => {
+  it("reads the versions each CRD serves, and which CRDs the cluster lacks", async () => {
     const reader = kubernetesApiReader({ kubeconfig });
     expect(
-      await reader.crdPresence([
+      await reader.servedCrdVersions([
         "gateways.gateway.networking.k8s.io",
         "httproutes.gateway.networking.k8s.io",
       ]),
-    ).toEqual({ reachable: true, missing: ["httproutes.gateway.networking.k8s.io"] });
+    ).toEqual({
+      reachable: true,
+      served: {
+        "gateways.gateway.networking.k8s.io": ["v1"],
+        "httproutes.gateway.networking.k8s.io": undefined,
+      },
+    });
   });
 
   it("reports an unreachable cluster instead of failing", async () => {
@@ -79,7 +94,7 @@ describe("kubernetesApiReader", () => {
     const closed = kubernetesApiReader({
       kubeconfig: kubeconfigFor(`http://127.0.0.1:${closedPort}`),
     });
-    const presence = await closed.crdPresence(["gateways.gateway.networking.k8s.io"]);
+    const presence = await closed.servedCrdVersions(["gateways.gateway.networking.k8s.io"]);
     expect(presence.reachable).toBe(false);
     expect(presence.reachable === false && presence.reason).toMatch(/ECONNREFUSED/);
   });

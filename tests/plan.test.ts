@@ -119,7 +119,7 @@ describe("plan for the production stack (human)", () => {
       [
         "Cluster checks:",
         "  before any change (preview and up): an external-dns already running in namespace external-dns must use --txt-prefix=externaldns-%{record_type}. and --txt-owner-id=hetzner-production, or the run fails, naming the records this stack would orphan; one this program did not deploy is taken over only by a run with PULUMI_K8S_ENABLE_PATCH_FORCE=true; an unreachable cluster warns",
-        "  before any change (preview and up): the Gateway API CRDs gateways.gateway.networking.k8s.io, httproutes.gateway.networking.k8s.io exist; a missing one fails, an unreachable cluster warns",
+        "  before any change (preview and up): the Gateway API CRDs gateways.gateway.networking.k8s.io (v1), httproutes.gateway.networking.k8s.io (v1) exist and serve those versions; a missing one fails, an unreachable cluster warns",
         "  after the SopsSecret is applied (up): sops-secrets-operator reports Healthy and Secret cloudflare-api-token holds the new token before the chart rolls; an operator error fails after 5s, no progress after 120s",
       ].join("\n"),
     );

@@ -19,8 +19,7 @@ describe("missing Gateway API CRDs", () => {
     expect(pulumi.RunError.isInstance(error)).toBe(true);
     expect((error as Error).message).toBe(
       "external-dns:sources includes gateway-httproute, but the cluster lacks the Gateway API CRDs httproutes.gateway.networking.k8s.io; " +
-        "external-dns would fail at start-up. Nothing was changed. Install the Gateway API CRDs, standard channel v1.6 or later " +
-        "(it includes TLSRoute, TCPRoute and UDPRoute; older releases carry those only in the experimental channel): " +
+        "external-dns would fail at start-up. Nothing was changed. Install the Gateway API CRDs, standard channel v1.6 or later: " +
         "kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/standard-install.yaml, " +
         "or remove the gateway sources.",
     );

@@ -32,7 +32,7 @@ function replay(observations: SopsSecretObservation[]): ClusterReader & { polls:
   const reader = {
     polls: 0,
     rendersOnly: false,
-    crdPresence: async () => ({ reachable: true as const, missing: [] }),
+    servedCrdVersions: async () => ({ reachable: true as const, served: {} }),
     runningExternalDns: async () => ({ reachable: true as const, declared: async () => [] }),
     observeSopsSecret: async () => observations[Math.min(reader.polls++, observations.length - 1)],
   };

@@ -5,6 +5,7 @@
 import type * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { declaredHostnames } from "../components/declaredHostnames";
+import { requiredGatewayCrds } from "../components/gatewayApi";
 import { ownershipTxtName } from "../components/txtRecords";
 import { stackConfig } from "../plan/stackFile";
 import { loadSettings, projectKeys } from "../stacks/settings";
@@ -236,10 +237,29 @@ describe("token checks", () => {
 
 describe("gateway api checks", () => {
   it("check each CRD the gateway sources need", () => {
-    expect(statuses(gatewayApiChecks(["gateways.gateway.networking.k8s.io"], expected))).toEqual([
+    const served = { "gateways.gateway.networking.k8s.io": ["v1", "v1beta1"] };
+    expect(statuses(gatewayApiChecks(served, expected))).toEqual([
       "pass gateways.gateway.networking.k8s.io",
       "fail httproutes.gateway.networking.k8s.io",
     ]);
+  });
+
+  it("fail a CRD that does not serve the version external-dns reads, naming the experimental channel", () => {
+    const tcpRoutes = {
+      ...expected,
+      requiredCrds: requiredGatewayCrds(["gateway-tcproute"]),
+    };
+    const served = {
+      "gateways.gateway.networking.k8s.io": ["v1"],
+      "tcproutes.gateway.networking.k8s.io": ["v1"],
+    };
+    const [gateways, routes] = gatewayApiChecks(served, tcpRoutes);
+    expect(gateways).toMatchObject({ status: "pass", detail: "CRD installed, serves v1" });
+    expect(routes).toMatchObject({
+      status: "fail",
+      detail: "CRD serves v1, not v1alpha2, the version external-dns reads",
+    });
+    expect(routes.hint).toContain("experimental channel v1.6 or later");
   });
 });
 

@@ -6,6 +6,7 @@
 
 import { RELEASE_NAME } from "../components/chartValues";
 import type { DeclaredHostname } from "../components/declaredHostnames";
+import { crdShortfalls, gatewayApiInstallHint, type RequiredCrd } from "../components/gatewayApi";
 import { type HostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { OPERATOR_ERROR_HINTS } from "../components/sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
@@ -30,7 +31,8 @@ export interface Expectations extends HostnameFilter {
   policy: string;
   txtOwnerId: string;
   txtPrefix: string;
-  requiredCrds: string[];
+  /** The Gateway API CRDs the sources need, with the version external-dns reads. */
+  requiredCrds: RequiredCrd[];
 }
 
 /** Restarts above this many make the restart check warn. */
@@ -350,18 +352,27 @@ export function tokenChecks(
   return results;
 }
 
-export function gatewayApiChecks(presentCrds: string[], expected: Expectations): CheckResult[] {
-  return expected.requiredCrds.map((crd) =>
-    presentCrds.includes(crd)
-      ? { area: "gateway api", check: crd, status: "pass", detail: "CRD installed" }
-      : {
-          area: "gateway api",
-          check: crd,
-          status: "fail",
-          detail: "CRD missing",
-          hint: "install the Gateway API CRDs, or remove the gateway sources from external-dns:sources",
-        },
-  );
+export function gatewayApiChecks(
+  servedCrdVersions: Record<string, string[] | undefined>,
+  expected: Expectations,
+): CheckResult[] {
+  const hint = `${gatewayApiInstallHint(expected.requiredCrds)}, or remove the gateway sources from external-dns:sources`;
+  return expected.requiredCrds.map((crd) => {
+    const [shortfall] = crdShortfalls([crd], (name) => servedCrdVersions[name]);
+    const check = crd.name;
+    if (!shortfall)
+      return {
+        area: "gateway api",
+        check,
+        status: "pass",
+        detail: `CRD installed, serves ${crd.version}`,
+      };
+    const detail =
+      shortfall.served === undefined
+        ? "CRD missing"
+        : `CRD serves ${shortfall.served.join(", ") || "no version"}, not ${crd.version}, the version external-dns reads`;
+    return { area: "gateway api", check, status: "fail", detail, hint };
+  });
 }
 
 /** A hostname a Kubernetes object asks external-dns for. */

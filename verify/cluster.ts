@@ -18,7 +18,8 @@ const POD_SELECTOR = `app.kubernetes.io/name=external-dns,app.kubernetes.io/inst
 const LOG_TAIL_LINES = 500;
 
 export interface ClusterObservations extends DeploymentObservation, SecretChainObservation {
-  crds: string[];
+  /** The versions each required CRD serves; undefined: not installed. */
+  crds: Record<string, string[] | undefined>;
   declared: DeclaredHostname[];
   log: LogObservation;
 }
@@ -57,11 +58,11 @@ export async function observeCluster(
     ),
     orNotFound(core.readNamespacedSecret({ name: TOKEN_SECRET_NAME, namespace })),
     Promise.all(
-      query.requiredCrds.map((name) =>
-        orNotFound(extensions.readCustomResourceDefinition({ name })).then((crd) =>
-          crd ? name : undefined,
-        ),
-      ),
+      query.requiredCrds.map(async (name) => {
+        const crd = await orNotFound(extensions.readCustomResourceDefinition({ name }));
+        const served = crd?.spec.versions.filter((version) => version.served);
+        return [name, served?.map((version) => version.name)] as const;
+      }),
     ),
   ]);
 
@@ -74,7 +75,7 @@ export async function observeCluster(
     sopsSecretMessage: sopsSecretMessage(sopsSecret),
     secretKeys: secret ? secretKeys(secret) : undefined,
     ...tokenSource(sopsSecret, secret, pods),
-    crds: crds.filter((name): name is string => name !== undefined),
+    crds: Object.fromEntries(crds),
     declared,
     log,
   };

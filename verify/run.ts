@@ -69,7 +69,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
   const cluster = await observeCluster(options.kubeConfig, {
     namespace: expected.namespace,
     sources: loaded.settings.sources,
-    requiredCrds: expected.requiredCrds,
+    requiredCrds: expected.requiredCrds.map((crd) => crd.name),
   });
 
   const access: CloudflareAccess | undefined = options.cloudflareToken

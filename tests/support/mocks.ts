@@ -38,6 +38,8 @@ export interface MockOptions {
   runCommand?: (inputs: Record<string, unknown>) => string;
   /** CRDs that the fake cluster does not have. */
   missingCrds?: string[];
+  /** Versions served per CRD name; default: v1 and v1alpha2 (what external-dns reads). */
+  crdVersions?: Record<string, string[]>;
   /** Why the fake cluster cannot be read; undefined: it can. */
   clusterUnreachable?: string;
   /** The operator's status; undefined: Healthy with the minted token. */
@@ -54,7 +56,10 @@ export function testWorld(options: MockOptions = {}): OfflineWorld {
     mintedToken: { value: MINTED_TOKEN, id: TOKEN_ID },
     runCommand: options.runCommand ?? fakeEncrypt,
     stackOutputs: () => ({ kubeconfig: FAKE_KUBECONFIG }),
-    hasCrd: (name) => !options.missingCrds?.includes(name),
+    servedCrdVersions: (name) =>
+      options.missingCrds?.includes(name)
+        ? undefined
+        : (options.crdVersions?.[name] ?? ["v1", "v1alpha2"]),
     clusterUnreachable: options.clusterUnreachable,
     operatorStatus: options.operatorStatus,
     runningExternalDns: options.runningExternalDns,
