@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { type DeclaredHostname, readDeclaredHostnames } from "./declaredHostnames";
 import { orNotFound } from "./notFound";
-import type { RunningExternalDns } from "./txtRegistry";
+import type { HelmRelease, RunningExternalDns } from "./txtRegistry";
 
 export { orNotFound } from "./notFound";
 
@@ -113,9 +113,13 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
     async runningExternalDns(namespace, sources) {
       try {
         const deployments = await withTimeout(apps.listNamespacedDeployment({ namespace }));
-        const running = deployments.items
+        const found = deployments.items
           .map((deployment) => externalDnsContainer(deployment))
-          .find((found) => found !== undefined);
+          .find((candidate) => candidate !== undefined);
+        const running = found && {
+          ...found.running,
+          helmRelease: await helmReleaseOf(core, found.release),
+        };
         // A refusal names what it can: a failed read leaves the names out, not the refusal.
         const declared = () => withTimeout(readDeclaredHostnames(config, sources)).catch(() => []);
         return { reachable: true, running, declared };
@@ -174,21 +178,52 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
   };
 }
 
-/** A Deployment's external-dns container (by name or image), as a RunningExternalDns. */
-function externalDnsContainer(deployment: k8s.V1Deployment): RunningExternalDns | undefined {
+/** Helm 3's annotations on the objects of a release it installed. */
+const HELM_RELEASE_NAME = "meta.helm.sh/release-name";
+const HELM_RELEASE_NAMESPACE = "meta.helm.sh/release-namespace";
+
+/**
+ * A Deployment's external-dns container (by name or image), as a
+ * RunningExternalDns, and the Helm release its annotations name, if any.
+ */
+function externalDnsContainer(
+  deployment: k8s.V1Deployment,
+): { running: RunningExternalDns; release?: { name: string; namespace: string } } | undefined {
   const container = deployment.spec?.template.spec?.containers.find(
     (candidate) =>
       candidate.name === "external-dns" || /(^|\/)external-dns(:|@|$)/.test(candidate.image ?? ""),
   );
   if (!container) return undefined;
-  const { namespace, name, managedFields } = deployment.metadata ?? {};
+  const { namespace, name, managedFields, annotations } = deployment.metadata ?? {};
+  const releaseName = annotations?.[HELM_RELEASE_NAME];
   return {
-    deployment: `${namespace}/${name}`,
-    args: container.args ?? [],
-    managedByPulumi: (managedFields ?? []).some((field) =>
-      (field.manager ?? "").startsWith("pulumi-kubernetes"),
-    ),
+    running: {
+      deployment: `${namespace}/${name}`,
+      args: container.args ?? [],
+      managedByPulumi: (managedFields ?? []).some((field) =>
+        (field.manager ?? "").startsWith("pulumi-kubernetes"),
+      ),
+    },
+    release: releaseName
+      ? { name: releaseName, namespace: annotations?.[HELM_RELEASE_NAMESPACE] ?? namespace ?? "" }
+      : undefined,
   };
+}
+
+/** The Secrets in which Helm 3 records a release (labels owner=helm, name=<release>); undefined when there are none. */
+async function helmReleaseOf(
+  core: k8s.CoreV1Api,
+  release: { name: string; namespace: string } | undefined,
+): Promise<HelmRelease | undefined> {
+  if (!release) return undefined;
+  const secrets = await withTimeout(
+    core.listNamespacedSecret({
+      namespace: release.namespace,
+      labelSelector: `owner=helm,name=${release.name}`,
+    }),
+  );
+  const names = secrets.items.map((secret) => secret.metadata?.name ?? "").sort();
+  return names.length === 0 ? undefined : { ...release, secrets: names };
 }
 
 function withTimeout<T>(request: Promise<T>): Promise<T> {

@@ -25,6 +25,7 @@ import { tokenSpec } from "./tokenLifecycle";
 import {
   adoptionNeeded,
   adoptionNotice,
+  helmReleaseRefusal,
   migrationRefusal,
   PATCH_FORCE_VARIABLE,
   registryDifferences,
@@ -103,7 +104,8 @@ function targetCluster(settings: Settings): {
  * settings other than the stack's: taking over would orphan every record it
  * owns (components/txtRegistry.ts). With the same settings, one this program
  * did not deploy is taken over only by a run with the Kubernetes provider's
- * force switch, which it announces. Returns the warning when it cannot ask.
+ * force switch, which it announces, and only once no Helm release tracks it.
+ * Returns the warning when it cannot ask.
  */
 async function checkRunningExternalDns(
   cluster: ClusterReader,
@@ -129,6 +131,8 @@ async function checkRunningExternalDns(
   if (!lookup.running.managedByPulumi) {
     if (process.env[PATCH_FORCE_VARIABLE] !== "true")
       throw new pulumi.RunError(adoptionNeeded(lookup.running, settings.namespace));
+    const helmRelease = helmReleaseRefusal(lookup.running);
+    if (helmRelease) throw new pulumi.RunError(helmRelease);
     pulumi.log.warn(adoptionNotice(lookup.running, settings.namespace));
   }
   return undefined;

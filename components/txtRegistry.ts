@@ -46,6 +46,15 @@ export interface RunningExternalDns {
   args: string[];
   /** Whether Pulumi's Kubernetes provider manages it (a field manager `pulumi-kubernetes…`): this stack's own. */
   managedByPulumi: boolean;
+  /** The Helm release that still tracks it (`helm install`), if any. */
+  helmRelease?: HelmRelease;
+}
+
+/** A Helm 3 release: its name, namespace, and the Secrets (`sh.helm.release.v1.<name>.v<n>`) that record it. */
+export interface HelmRelease {
+  name: string;
+  namespace: string;
+  secrets: string[];
 }
 
 /**
@@ -61,8 +70,35 @@ export function adoptionNeeded(running: RunningExternalDns, namespace: string): 
     `Deployment ${running.deployment} runs an external-dns that this program did not deploy, with the same TXT registry settings as this stack.`,
     `Taking it over replaces its objects in place (namespace ${namespace}, SopsSecret external-dns-cloudflare, the chart's Deployment, Service, ServiceAccount, ClusterRole and binding),`,
     "which their current field manager owns, so server-side apply must be forced once. Nothing was changed.",
+    ...(running.helmRelease ? helmReleaseSteps(running.helmRelease) : []),
     `To adopt it, run this pulumi up once with ${PATCH_FORCE_VARIABLE}=true, then revoke the token it used (README: "Migrating a running installation").`,
   ].join("\n");
+}
+
+/** Why the adopting run stops while Helm still tracks the installation as a release. */
+export function helmReleaseRefusal(running: RunningExternalDns): string | undefined {
+  if (!running.helmRelease) return undefined;
+  return [
+    `Deployment ${running.deployment} is still part of a Helm release. Nothing was changed.`,
+    ...helmReleaseSteps(running.helmRelease),
+    `Then run this pulumi up again with ${PATCH_FORCE_VARIABLE}=true.`,
+  ].join("\n");
+}
+
+/**
+ * After a takeover, the release would still claim the objects: `helm uninstall`
+ * would delete what the stack owns. Deleting the release's Secrets makes Helm
+ * forget it and leaves the objects; the backup restores it for a rollback.
+ */
+function helmReleaseSteps(release: HelmRelease): string[] {
+  const selector = `owner=helm,name=${release.name}`;
+  return [
+    `Helm still tracks it as release ${release.name} (Secrets ${release.secrets.join(", ")} in namespace ${release.namespace}): ` +
+      "after the takeover, helm uninstall or helm upgrade would delete or change objects this stack owns.",
+    "First back the release up and delete it (its objects stay):",
+    `  kubectl -n ${release.namespace} get secret -l ${selector} -o yaml > helm-release-${release.name}.yaml`,
+    `  kubectl -n ${release.namespace} delete secret -l ${selector}`,
+  ];
 }
 
 /** What the adopting run says it does. */

@@ -23,6 +23,41 @@ const routes: Record<string, unknown> = {
     metadata: { name: "external-dns-cloudflare" },
     status: { message: "Healthy" },
   },
+  "/apis/apps/v1/namespaces/helmed/deployments": {
+    items: [
+      {
+        metadata: {
+          name: "external-dns",
+          namespace: "helmed",
+          annotations: {
+            "meta.helm.sh/release-name": "external-dns",
+            "meta.helm.sh/release-namespace": "helmed",
+          },
+          managedFields: [{ manager: "helm", operation: "Update" }],
+        },
+        spec: {
+          selector: {},
+          template: {
+            spec: {
+              containers: [
+                {
+                  name: "external-dns",
+                  image: "registry.k8s.io/external-dns/external-dns:v0.14.2",
+                  args: ["--txt-prefix=externaldns-"],
+                },
+              ],
+            },
+          },
+        },
+      },
+    ],
+  },
+  "/api/v1/namespaces/helmed/secrets?labelSelector=owner=helm,name=external-dns": {
+    items: [
+      { metadata: { name: "sh.helm.release.v1.external-dns.v2" } },
+      { metadata: { name: "sh.helm.release.v1.external-dns.v1" } },
+    ],
+  },
   "/api/v1/namespaces/dns/secrets/cloudflare-api-token": {
     metadata: { name: "cloudflare-api-token" },
     data: { CF_API_TOKEN: Buffer.from(TOKEN).toString("base64") },
@@ -80,6 +115,20 @@ describe("kubernetesApiReader", () => {
       served: {
         "gateways.gateway.networking.k8s.io": ["v1"],
         "httproutes.gateway.networking.k8s.io": undefined,
+      },
+    });
+  });
+
+  it("finds an external-dns Deployment in the namespace, and the Helm release that still tracks it", async () => {
+    const lookup = await kubernetesApiReader({ kubeconfig }).runningExternalDns("helmed", []);
+    expect(lookup.reachable && lookup.running).toEqual({
+      deployment: "helmed/external-dns",
+      args: ["--txt-prefix=externaldns-"],
+      managedByPulumi: false,
+      helmRelease: {
+        name: "external-dns",
+        namespace: "helmed",
+        secrets: ["sh.helm.release.v1.external-dns.v1", "sh.helm.release.v1.external-dns.v2"],
       },
     });
   });

@@ -178,6 +178,56 @@ describe("the program with an external-dns already running in its namespace", ()
     }
   });
 
+  const helmInstalled: RunningExternalDns = {
+    ...manualWithStackSettings,
+    helmRelease: {
+      name: "external-dns",
+      namespace: "external-dns",
+      secrets: ["sh.helm.release.v1.external-dns.v1", "sh.helm.release.v1.external-dns.v2"],
+    },
+  };
+  const HELM_STEPS = [
+    "Helm still tracks it as release external-dns (Secrets sh.helm.release.v1.external-dns.v1, sh.helm.release.v1.external-dns.v2 in namespace external-dns): " +
+      "after the takeover, helm uninstall or helm upgrade would delete or change objects this stack owns.",
+    "First back the release up and delete it (its objects stay):",
+    "  kubectl -n external-dns get secret -l owner=helm,name=external-dns -o yaml > helm-release-external-dns.yaml",
+    "  kubectl -n external-dns delete secret -l owner=helm,name=external-dns",
+  ];
+
+  it("names the Helm release of a helm-installed installation among the steps of the adopting run", async () => {
+    const { error } = await failProgram("production", stackConfig("production"), {
+      runningExternalDns: helmInstalled,
+    });
+    const lines = (error as Error).message.split("\n");
+    expect(lines.slice(3, 3 + HELM_STEPS.length)).toEqual(HELM_STEPS);
+    expect(lines.at(-1)).toMatch(
+      /^To adopt it, run this pulumi up once with PULUMI_K8S_ENABLE_PATCH_FORCE=true/,
+    );
+  });
+
+  it("does not adopt a helm-installed installation while Helm still tracks the release, even with the switch", async () => {
+    process.env.PULUMI_K8S_ENABLE_PATCH_FORCE = "true";
+    try {
+      const { record, error } = await failProgram("production", stackConfig("production"), {
+        runningExternalDns: helmInstalled,
+      });
+      expect(pulumi.RunError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toBe(
+        [
+          "Deployment external-dns/external-dns is still part of a Helm release. Nothing was changed.",
+          ...HELM_STEPS,
+          "Then run this pulumi up again with PULUMI_K8S_ENABLE_PATCH_FORCE=true.",
+        ].join("\n"),
+      );
+      const created = record.resources
+        .map((resource) => resource.type)
+        .filter((type) => !type.startsWith("pulumi:") && !type.startsWith("vanixiets:"));
+      expect(created).toEqual([]);
+    } finally {
+      delete process.env.PULUMI_K8S_ENABLE_PATCH_FORCE;
+    }
+  });
+
   it("fails before any resource is created when they differ, naming managed hostnames only", async () => {
     const { record, error } = await failProgram("production", stackConfig("production"), {
       runningExternalDns: MANUAL,
