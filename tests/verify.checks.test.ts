@@ -16,6 +16,7 @@ import {
   exitCode,
   gatewayApiChecks,
   hostOfOwnershipRecord,
+  legacyOwnershipChecks,
   logChecks,
   orphanChecks,
   ownerOf,
@@ -358,6 +359,37 @@ describe("orphan checks", () => {
       "ownership records left without their record: externaldns-a-gone.example.com, externaldns-gone.example.com",
     );
     expect(pending.detail).toBe("records of this owner whose source is gone: kept.example.com");
+  });
+
+  it("warn about 0.14's untyped ownership records beside live typed ones, which 0.21 would leave behind", () => {
+    const owner = '"heritage=external-dns,external-dns/owner=hetzner-production"';
+    const other = '"heritage=external-dns,external-dns/owner=another-cluster"';
+    const migrated = { ...expected, txtPrefix: "externaldns-" };
+    const zone: ZoneRecord[] = [
+      { name: "web.example.com", type: "A", content: "203.0.113.1" },
+      { name: "externaldns-web.example.com", type: "TXT", content: owner },
+      { name: "externaldns-a-web.example.com", type: "TXT", content: owner },
+      { name: "shop.example.com", type: "CNAME", content: "lb.example.net" },
+      { name: "externaldns-shop.example.com", type: "TXT", content: owner },
+      { name: "externaldns-cname-shop.example.com", type: "TXT", content: owner },
+      // Only the untyped name: 0.21 still owns the record through it (and writes the typed one).
+      { name: "old.example.com", type: "A", content: "203.0.113.2" },
+      { name: "externaldns-old.example.com", type: "TXT", content: owner },
+      // Another owner's.
+      { name: "theirs.example.com", type: "A", content: "203.0.113.3" },
+      { name: "externaldns-theirs.example.com", type: "TXT", content: other },
+      { name: "externaldns-a-theirs.example.com", type: "TXT", content: other },
+    ];
+    expect(legacyOwnershipChecks(zone, migrated)).toEqual([
+      expect.objectContaining({
+        check: "0.14 ownership records",
+        status: "warn",
+        detail:
+          "ownership records in external-dns 0.14's untyped form, beside the typed ones 0.21 reads: externaldns-shop.example.com, externaldns-web.example.com",
+      }),
+    ]);
+    expect(legacyOwnershipChecks(zone, expected)).toEqual([]);
+    expect(legacyOwnershipChecks(undefined, migrated)).toEqual([]);
   });
 
   it("pass when every record of this owner has a source", () => {

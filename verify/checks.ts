@@ -544,6 +544,50 @@ export function orphanChecks(
   return results;
 }
 
+/**
+ * external-dns 0.14's untyped ownership records (`externaldns-web.example.com`)
+ * of records that also have the typed one 0.21 reads. 0.21 never writes or
+ * deletes them, so each stays behind as an orphan once its record is deleted;
+ * while the typed one exists they are redundant and safe to delete (0.14,
+ * after a rollback, writes them again).
+ */
+export function legacyOwnershipChecks(
+  zoneRecords: ZoneRecord[] | undefined,
+  expected: Expectations,
+): CheckResult[] {
+  if (zoneRecords === undefined) return [];
+  const ownedTxt = zoneRecords.filter(
+    (record) =>
+      record.type === "TXT" &&
+      ownerOf([record.content.replace(/^"|"$/g, "")]) === expected.txtOwnerId,
+  );
+  const ownedNames = new Set(ownedTxt.map((record) => record.name));
+  const isTypedAndLive = (host: string, type: string): boolean =>
+    ownedNames.has(ownershipTxtName(host, type, expected.txtPrefix)) &&
+    zoneRecords.some((record) => record.name === host && record.type === type);
+  const legacy = ownedTxt
+    .filter((record) => {
+      const owned = ownedRecordOf(record.name, expected.txtPrefix);
+      return (
+        owned !== undefined &&
+        owned.recordType === undefined &&
+        UNTYPED_OWNERSHIP_TYPES.some((type) => isTypedAndLive(owned.host, type))
+      );
+    })
+    .map((record) => record.name)
+    .sort();
+  if (legacy.length === 0) return [];
+  return [
+    {
+      area: "records",
+      check: "0.14 ownership records",
+      status: "warn",
+      detail: `ownership records in external-dns 0.14's untyped form, beside the typed ones 0.21 reads: ${legacy.join(", ")}`,
+      hint: "external-dns 0.21 never deletes these, so each is left behind when its record is deleted: delete them in Cloudflare now (0.21 keeps ownership through the typed names; after a rollback, 0.14 writes them again)",
+    },
+  ];
+}
+
 /** The managed host an ownership TXT record name stands for: `ownershipTxtName` backwards. */
 export function hostOfOwnershipRecord(txtName: string, txtPrefix: string): string | undefined {
   return ownedRecordOf(txtName, txtPrefix)?.host;

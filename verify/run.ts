@@ -14,6 +14,7 @@ import {
   deploymentChecks,
   type Expectations,
   gatewayApiChecks,
+  legacyOwnershipChecks,
   logChecks,
   orphanChecks,
   recordChecks,
@@ -106,6 +107,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
       ...gatewayApiChecks(cluster.crds, expected),
       ...recordChecks(cluster.declared, resolved, expected),
       ...orphanChecks(zoneRecords, cluster.declared, expected),
+      ...legacyOwnershipChecks(zoneRecords, expected),
       ...logChecks(cluster.log),
     ],
   };
