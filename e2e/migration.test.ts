@@ -2,26 +2,35 @@
  * A running manual installation (issue 12): chart 1.14.5 rendered with helm and
  * applied as a person would, with the TXT settings `externaldns-` /
  * `vanixiets-cluster`, and a SopsSecret encrypted by hand with sops that
- * carries a token made outside the program. A stack with the default prefix is
- * refused by `pulumi preview` and `pulumi up` before anything changes, naming
- * the records it would orphan. With the installation's settings, the stack is
- * still refused until the adopting run sets the Kubernetes provider's force
- * switch; that run takes every object over in place, delivers the minted
- * token, and leaves nothing to change.
+ * carries a token made outside the program. Its pod runs the real external-dns
+ * 0.14.2 (its Cloudflare client always calls api.cloudflare.com, so it reaches
+ * the stand-in through cloudflareProxy.ts), which makes the records of a
+ * Service, an Ingress and an HTTPRoute before the program ever runs.
  *
- * Not covered here: the old external-dns (0.14.2) really running and writing
- * records (its Cloudflare client has no base-URL override to reach the stand-in).
+ * A stack with the default prefix is refused by `pulumi preview` and `pulumi
+ * up` before anything changes, naming the records it would orphan. With the
+ * installation's settings, the stack is still refused until the adopting run
+ * sets the Kubernetes provider's force switch; that run takes every object over
+ * in place, delivers the minted token and rolls the pod onto external-dns 0.21,
+ * which owns the old records: no record changes at any point, and deleting the
+ * Service deletes its records.
  */
 import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
-import { ZONE_SCOPE } from "./support/cloudflareApi";
+import {
+  DNS_WRITE_KINDS,
+  type DnsRecord,
+  type RecordedRequest,
+  ZONE_SCOPE,
+} from "./support/cloudflareApi";
+import { type CloudflareProxy, startCloudflareProxy } from "./support/cloudflareProxy";
 import { type Cluster, type KubeObject, waitFor } from "./support/cluster";
 import { startStandInDns } from "./support/dnsServer";
 import { POD_SELECTOR } from "./support/externalDns";
-import { runVerify } from "./support/liveDns";
+import { type LiveDns, runVerify, summarize, UP_TO_DATE, useLiveDns } from "./support/liveDns";
 import {
   availableDeployment,
   containerArgs,
@@ -35,32 +44,48 @@ import {
   TOKEN_SECRET_NAME,
 } from "./support/objects";
 import { describeRun } from "./support/project";
-import { loadBalancerService } from "./support/sources";
-import { type StackSuite, useStackSuite } from "./support/stackSuite";
+import { gatewayRoute, ingress, loadBalancerService, serviceRef } from "./support/sources";
+import { STACK_ZONES, type StackSuite, useStackSuite } from "./support/stackSuite";
 
 const OLD_CHART_VERSION = "1.14.5";
+const RELEASE = "external-dns";
+/** The chart's app version: the image tag of its pod, and the binary run for it. */
+const OLD_IMAGE_TAG = "v0.14.2";
+const OLD_BINARY = "external-dns-v0.14.2";
+const [COM, ORG] = STACK_ZONES;
 const OLD_OWNER = "vanixiets-cluster";
 const OLD_PREFIX = "externaldns-";
 /** Cloudflare's DNS Write and Zone Read permission groups (as the stand-in serves them). */
 const DNS_WRITE_GROUP = "4755a26eedb94da69e1066d98aa820be";
 const ZONE_READ_GROUP = "c8fed203ed3043cba015a93ad1616f1f";
 
-/** The values of the issue's manual installation. */
+const SOURCES = [
+  "service",
+  "ingress",
+  "gateway-httproute",
+  "gateway-grpcroute",
+  "gateway-tlsroute",
+  "gateway-tcproute",
+  "gateway-udproute",
+];
+
+/**
+ * The values of the issue's manual installation, plus `interval: 2s` (the
+ * chart's default is 1m) so that the old external-dns reconciles many times
+ * during the test, and with `--no-cloudflare-proxied` for the issue's
+ * `--cloudflare-proxied=false` (see extraArgs).
+ */
 const OLD_VALUES = {
   provider: { name: "cloudflare" },
   txtOwnerId: OLD_OWNER,
   txtPrefix: OLD_PREFIX,
   policy: "sync",
-  sources: [
-    "service",
-    "ingress",
-    "gateway-httproute",
-    "gateway-grpcroute",
-    "gateway-tlsroute",
-    "gateway-tcproute",
-    "gateway-udproute",
-  ],
-  extraArgs: ["--cloudflare-proxied=false", "--cloudflare-dns-records-per-page=5000"],
+  interval: "2s",
+  sources: SOURCES,
+  // The issue writes --cloudflare-proxied=false, which external-dns (0.14.2 and 0.21.0 alike, kingpin
+  // v2.4) refuses at start-up ("flag parsing error: unexpected false"): an installation that runs has
+  // the flag's negation, which means the same.
+  extraArgs: ["--no-cloudflare-proxied", "--cloudflare-dns-records-per-page=5000"],
   env: [
     {
       name: "CF_API_TOKEN",
@@ -79,60 +104,208 @@ const PLURALS: Record<string, string> = {
 
 const suite = useStackSuite({
   stack: "migration",
-  tools: ["helm", "sops"],
+  tools: ["helm", "sops", "external-dns", OLD_BINARY, "openssl"],
   config: {
     "external-dns:txtOwnerId": OLD_OWNER,
-    "external-dns:sources": ["service", "ingress"],
+    "external-dns:sources": SOURCES,
+    "external-dns:policy": "sync",
+    "external-dns:interval": "2s",
+    "external-dns:recordsPerPage": 5000,
   },
   prepare: installManually,
 });
+const live = useLiveDns(suite);
+let running: LiveDns | undefined;
+let proxy: CloudflareProxy | undefined;
+let restoreGatewayApi: (() => Promise<void>) | undefined;
+afterAll(async () => {
+  await proxy?.close();
+  await restoreGatewayApi?.();
+}, 60_000);
 
-/** `helm template` of the old chart from the suite's repository, applied object by object. */
+function dns(): LiveDns {
+  if (!running) throw new Error("external-dns must be running (see installManually)");
+  return running;
+}
+
+/** The kind and name of every object the old chart rendered. */
+const oldObjects: { kind: string; name: string }[] = [];
+
+/**
+ * The installation as the documented manual setup makes it: `helm install` of
+ * the old chart from the suite's repository, then the hand-made SopsSecret, and
+ * the Service, Ingress and HTTPRoute whose records the old external-dns makes.
+ */
 async function installManually(suite: StackSuite): Promise<void> {
+  restoreGatewayApi = await serveOlderGatewayApiVersions(suite.cluster);
   const valuesFile = join(suite.project.dir, "old-values.yaml");
   writeFileSync(valuesFile, stringify(OLD_VALUES));
-  const rendered = spawnSync(
-    "helm",
-    [
-      "template",
-      "external-dns",
-      "external-dns",
-      "--repo",
-      suite.env.chartRepository,
-      "--version",
-      OLD_CHART_VERSION,
-      "--namespace",
-      suite.namespace,
-      "--values",
-      valuesFile,
-    ],
-    { encoding: "utf8" },
-  );
-  if (rendered.status !== 0) throw new Error(`helm template failed: ${rendered.stderr}`);
   await suite.cluster.create(
     { apiVersion: "v1", plural: "namespaces" },
     { apiVersion: "v1", kind: "Namespace", metadata: { name: suite.namespace } },
   );
-  for (const document of parseAllDocuments(rendered.stdout)) {
+  helm(suite, [
+    "install",
+    RELEASE,
+    "external-dns",
+    "--repo",
+    suite.env.chartRepository,
+    "--version",
+    OLD_CHART_VERSION,
+    "--values",
+    valuesFile,
+  ]);
+  for (const document of parseAllDocuments(helm(suite, ["get", "manifest", RELEASE]))) {
     const object = document.toJS() as KubeObject | null;
-    if (!object?.kind) continue;
-    const plural = PLURALS[object.kind];
-    if (!plural) throw new Error(`chart ${OLD_CHART_VERSION} renders an unexpected ${object.kind}`);
-    const namespaced = !object.kind.startsWith("Cluster");
-    await suite.cluster.create(
-      {
-        apiVersion: object.apiVersion ?? "v1",
-        plural,
-        namespace: namespaced ? suite.namespace : undefined,
-      },
-      object,
-    );
+    if (object?.kind) oldObjects.push({ kind: object.kind, name: object.metadata.name ?? "" });
   }
   await handMadeSopsSecret(suite);
-  await loadBalancerService(suite.cluster, suite.namespace, "web", "web.example.com", [
-    { ip: "203.0.113.60" },
-  ]);
+  await declareHostnames(suite);
 }
+
+function helm(suite: StackSuite, args: string[]): string {
+  const run = spawnSync("helm", [...args, "--namespace", suite.namespace], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`helm ${args[0]} failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** The old external-dns starts with the pod, as soon as the installation is complete. */
+beforeAll(async () => {
+  proxy = await startCloudflareProxy(suite.api, suite.project.dir);
+  running = await live.start({ [OLD_IMAGE_TAG]: { binary: OLD_BINARY, env: proxy.env } });
+  for (const host of HOSTS)
+    await waitFor(
+      `external-dns ${OLD_IMAGE_TAG} to make the records of ${host.name}`,
+      90_000,
+      async () =>
+        recordsNamed(host.name).length > 0 && ownershipOf(host).length === 2 ? true : undefined,
+      async () => dns().pods.lines.slice(-8).join("\n"),
+    );
+}, 180_000);
+
+/** The hostnames the cluster declares, and the records the old external-dns makes for them. */
+const HOSTS = [
+  {
+    name: "web.example.com",
+    resource: "service/e2e-migration/web",
+    type: "A",
+    content: "203.0.113.60",
+  },
+  {
+    name: "shop.example.com",
+    resource: "ingress/e2e-migration/shop",
+    type: "CNAME",
+    content: "lb-1.lb.example.net",
+  },
+  {
+    name: "api.example.com",
+    resource: "httproute/e2e-migration/api",
+    type: "A",
+    content: "203.0.113.61",
+  },
+];
+
+async function declareHostnames(suite: StackSuite): Promise<void> {
+  const ns = suite.namespace;
+  await loadBalancerService(suite.cluster, ns, "web", "web.example.com", [{ ip: "203.0.113.60" }]);
+  await ingress(suite.cluster, ns, "shop", "shop.example.com", [
+    { hostname: "lb-1.lb.example.net" },
+  ]);
+  await gatewayRoute(suite.cluster, ns, "api", "api.example.com", "203.0.113.61");
+}
+
+/**
+ * The cluster as an installation of external-dns 0.14 needs it: its GRPCRoute
+ * informer reads v1alpha2, and both versions read TLS, TCP and UDP routes at
+ * v1alpha2. The realworld cluster has the Gateway API v1.6 standard channel
+ * (v1 only), so this serves v1alpha2 as older releases did: TLS/TCP/UDP routes
+ * as the v1.6 experimental channel does, and GRPCRoute with v1's schema (as
+ * v1.1 served v1alpha2 beside v1). Storage stays v1. Returns the undo.
+ */
+async function serveOlderGatewayApiVersions(cluster: Cluster): Promise<() => Promise<void>> {
+  const alphaRoutes = ["tlsroutes", "tcproutes", "udproutes"];
+  for (const plural of alphaRoutes)
+    await changeCrdVersions(cluster, plural, (versions) =>
+      versions.map((version) =>
+        version.name === "v1alpha2" ? { ...version, served: true } : version,
+      ),
+    );
+  await changeCrdVersions(cluster, "grpcroutes", (versions) => {
+    const v1 = versions.find((version) => version.name === "v1");
+    if (!v1) throw new Error("grpcroutes has no v1");
+    return [...versions, { ...v1, name: "v1alpha2", served: true, storage: false }];
+  });
+  return async () => {
+    for (const plural of alphaRoutes)
+      await changeCrdVersions(cluster, plural, (versions) =>
+        versions.map((version) =>
+          version.name === "v1alpha2" ? { ...version, served: false } : version,
+        ),
+      );
+    await changeCrdVersions(cluster, "grpcroutes", (versions) =>
+      versions.filter((version) => version.name !== "v1alpha2"),
+    );
+  };
+}
+
+interface CrdVersion {
+  name: string;
+  served: boolean;
+  storage: boolean;
+}
+
+async function changeCrdVersions(
+  cluster: Cluster,
+  plural: string,
+  change: (versions: CrdVersion[]) => CrdVersion[],
+): Promise<void> {
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}.gateway.networking.k8s.io`;
+  const crd = await cluster.request<KubeObject>("GET", path);
+  crd.spec.versions = change(crd.spec.versions);
+  await cluster.request("PUT", path, crd);
+}
+
+/** The stand-in's records named `name`, in the stack's zones. */
+function recordsNamed(name: string): DnsRecord[] {
+  return [COM, ORG].flatMap((zone) =>
+    suite.api.state.records(zone.id).filter((record) => record.name === name),
+  );
+}
+
+/** The TXT records that carry the ownership of a host's record. */
+function ownershipOf(host: (typeof HOSTS)[number]): DnsRecord[] {
+  const content = `"heritage=external-dns,external-dns/owner=${OLD_OWNER},external-dns/resource=${host.resource}"`;
+  return [COM, ORG].flatMap((zone) =>
+    suite.api.state
+      .records(zone.id)
+      .filter((record) => record.type === "TXT" && record.content === content),
+  );
+}
+
+/** Every record of the stack's zones, as one comparable line each (id, type, name, content). */
+function zoneSnapshot(): string[] {
+  return [COM, ORG]
+    .flatMap((zone) => suite.api.state.records(zone.id))
+    .map((record) => `${record.id} ${record.type} ${record.name} ${record.content} ${record.ttl}`)
+    .sort();
+}
+
+/** The DNS writes among `requests`, one line each. */
+function writes(requests: readonly RecordedRequest[]): string[] {
+  return requests
+    .filter((request) => DNS_WRITE_KINDS.has(request.kind))
+    .map(
+      (request) =>
+        `${request.method} ${request.path} ${request.status} ${request.recordNames?.join(",") ?? ""}`,
+    );
+}
+
+/** What the old external-dns made, and samples of the zones every 100 ms from then on. */
+let baseline: string[] = [];
+let baselineRequests = 0;
+const deviations: string[] = [];
+let sampler: NodeJS.Timeout | undefined;
+afterAll(() => clearInterval(sampler));
 
 /** The token made in the dashboard; its id once the manual installation is set up. */
 let dashboardTokenId = "";
@@ -196,11 +369,31 @@ async function tokenInUse(): Promise<{ status: string; detail: string } | undefi
   }
 }
 
+/** The Secrets in which Helm records the release (what `helm list` reads). */
+function helmReleaseSecrets(): Promise<KubeObject[]> {
+  return suite.cluster.list(
+    { apiVersion: "v1", plural: "secrets", namespace: suite.namespace },
+    `owner=helm,name=${RELEASE}`,
+  );
+}
+
 async function oldDeployment(cluster: Cluster, namespace: string): Promise<KubeObject> {
   const deployment = await cluster.get(deploymentRef(namespace));
   if (!deployment) throw new Error("the manually installed Deployment is gone");
   return deployment;
 }
+
+/**
+ * What deleting a record leaves behind: external-dns 0.21 deletes the record and the
+ * ownership record it reads (with the type), never the old name 0.14 wrote beside it.
+ */
+const LEFT_BEHIND_ON_DELETE = ["externaldns-web.example.com"];
+/** 0.14's untyped ownership names of the three hosts (0.21 reads the typed ones beside them). */
+const UNTYPED_NAMES = [
+  "externaldns-api.example.com",
+  "externaldns-shop.example.com",
+  "externaldns-web.example.com",
+];
 
 const REFUSAL_LINES = [
   "Deployment e2e-migration/external-dns already runs external-dns with other TXT registry settings than this stack:",
@@ -220,8 +413,45 @@ describe("a running manual installation (chart 1.14.5)", () => {
         `--txt-prefix=${OLD_PREFIX}`,
         "--policy=sync",
         "--cloudflare-dns-records-per-page=5000",
+        ...SOURCES.map((source) => `--source=${source}`),
       ]),
     );
+  });
+
+  it(`its pod runs external-dns ${OLD_IMAGE_TAG}, which made the records of a Service, an Ingress and an HTTPRoute, each owned through two TXT records`, async () => {
+    const [old] = dns().pods.current;
+    expect(old.image).toMatch(new RegExp(`:${OLD_IMAGE_TAG}$`));
+    expect(dns().runningTokenId()).toBe(dashboardTokenId);
+    await dns().pods.waitForLines(UP_TO_DATE, 2);
+    for (const host of HOSTS) {
+      expect(recordsNamed(host.name).map((record) => `${record.type} ${record.content}`)).toEqual([
+        `${host.type} ${host.content}`,
+      ]);
+      // 0.14 writes the ownership record twice: under the old name and under the one with the type.
+      const [label, ...zone] = host.name.split(".");
+      expect(
+        ownershipOf(host)
+          .map((record) => record.name)
+          .sort(),
+      ).toEqual(
+        [
+          `${OLD_PREFIX}${label}.${zone.join(".")}`,
+          `${OLD_PREFIX}${host.type.toLowerCase()}-${label}.${zone.join(".")}`,
+        ].sort(),
+      );
+    }
+    expect(dns().pods.errorLines()).toEqual([]);
+    expect(dns().pods.crashes()).toEqual([]);
+    expect(proxy?.refused).toEqual([]);
+    expect(writes(dns().externalDnsRequests()).filter((write) => !/ 200 /.test(write))).toEqual([]);
+    // From here on, nothing may change any record until the Service is deleted.
+    baseline = zoneSnapshot();
+    baselineRequests = suite.api.requests.all.length;
+    sampler = setInterval(() => {
+      const now = zoneSnapshot();
+      if (now.join("\n") !== baseline.join("\n"))
+        deviations.push(`${new Date().toISOString()}: ${now.join("; ")}`);
+    }, 100);
   });
 
   it("with the default TXT prefix, pulumi up is refused before anything changes, naming the records it would orphan", async () => {
@@ -263,8 +493,44 @@ describe("a running manual installation (chart 1.14.5)", () => {
     expect(preview.output).toContain(
       "run this pulumi up once with PULUMI_K8S_ENABLE_PATCH_FORCE=true",
     );
+    // helm install left its release record: the refusal names it and how to remove it first.
+    expect(preview.output).toContain(
+      "Helm still tracks it as release external-dns (Secrets sh.helm.release.v1.external-dns.v1 in namespace e2e-migration)",
+    );
+    expect(preview.output).toContain(
+      "kubectl -n e2e-migration delete secret -l owner=helm,name=external-dns",
+    );
     expect(suite.api.state.tokens().map((token) => token.id)).toEqual([dashboardTokenId]);
     expect((await oldDeployment(suite.cluster, suite.namespace)).spec).toEqual(before.spec);
+  });
+
+  it("the runbook's first step backs up and deletes the Helm release; its objects and external-dns keep running", async () => {
+    const before = await oldDeployment(suite.cluster, suite.namespace);
+    const releaseSecrets = await helmReleaseSecrets();
+    expect(releaseSecrets.map((secret) => secret.metadata.name)).toEqual([
+      "sh.helm.release.v1.external-dns.v1",
+    ]);
+    writeFileSync(
+      join(suite.project.dir, "helm-release-external-dns.yaml"),
+      stringify(releaseSecrets),
+      {
+        mode: 0o600,
+      },
+    );
+    for (const secret of releaseSecrets)
+      await suite.cluster.delete({
+        apiVersion: "v1",
+        plural: "secrets",
+        namespace: suite.namespace,
+        name: secret.metadata.name,
+      });
+    expect(helm(suite, ["list", "--short"]).trim()).toBe("");
+    expect((await oldDeployment(suite.cluster, suite.namespace)).metadata.uid).toBe(
+      before.metadata.uid,
+    );
+    expect(dns().pods.current.map((record) => record.image.split(":").pop())).toEqual([
+      OLD_IMAGE_TAG,
+    ]);
   });
 
   it("npm run verify warns that external-dns reads a token the program did not mint", async () => {
@@ -277,6 +543,9 @@ describe("a running manual installation (chart 1.14.5)", () => {
 
   it("the adopting up takes every object over in place and delivers the minted token", async () => {
     const before = await oldDeployment(suite.cluster, suite.namespace);
+    expect(dns().pods.history.map((record) => record.image.split(":").pop())).toEqual([
+      OLD_IMAGE_TAG,
+    ]);
     const up = await suite.project.up([], { env: { PULUMI_K8S_ENABLE_PATCH_FORCE: "true" } });
     expect(up.exitCode, describeRun(up)).toBe(0);
     expect(up.output).toContain(
@@ -307,6 +576,132 @@ describe("a running manual installation (chart 1.14.5)", () => {
       POD_SELECTOR,
     );
     expect(pods.filter((pod) => !pod.metadata.deletionTimestamp)).toHaveLength(1);
+  });
+
+  it("external-dns 0.21 took over from 0.14.2 with the minted token: one at a time, and it finds every record its own", async () => {
+    const minted = dns().pods.waitForProcess(
+      (record) => record.image.endsWith(":v0.21.0"),
+      120_000,
+    );
+    await minted;
+    await dns().waitForReconciles(2, COM.id);
+    expect(dns().pods.history.map((record) => record.image.split(":").pop())).toEqual([
+      OLD_IMAGE_TAG,
+      "v0.21.0",
+    ]);
+    expect(dns().pods.maxConcurrent(), "external-dns processes running at once").toBe(1);
+    expect(dns().runningTokenId()).not.toBe(dashboardTokenId);
+    expect(dns().pods.crashes()).toEqual([]);
+    expect(dns().pods.errorLines()).toEqual([]);
+    // Had 0.21 not recognised the ownership records, it would have tried to create the records again.
+    expect(dns().pods.lines.filter((line) => UP_TO_DATE.test(line)).length).toBeGreaterThanOrEqual(
+      4,
+    );
+  });
+
+  it("no record was deleted or changed at any point, and nothing wrote to DNS", async () => {
+    clearInterval(sampler);
+    expect(deviations, "samples of the zones that differed from what 0.14.2 made").toEqual([]);
+    expect(zoneSnapshot()).toEqual(baseline);
+    expect(writes(suite.api.requests.all.slice(baselineRequests))).toEqual([]);
+    expect(
+      suite.api.requests.count(
+        (request) => request.status >= 400 && request.tokenId !== "bootstrap",
+      ),
+    ).toBe(0);
+  });
+
+  it("npm run verify lists 0.14's untyped ownership records, which 0.21 would leave behind", async () => {
+    const { results } = await dns().verify();
+    expect(
+      results.filter((result) => result.status === "fail"),
+      summarize(results).join("\n"),
+    ).toEqual([]);
+    expect(results.find((result) => result.check === "0.14 ownership records")).toMatchObject({
+      status: "warn",
+      detail: `ownership records in external-dns 0.14's untyped form, beside the typed ones 0.21 reads: ${UNTYPED_NAMES.join(", ")}`,
+    });
+  });
+
+  it("0.21 owns the old records: deleting the Service deletes its record and ownership records under sync", async () => {
+    const [web, ...others] = HOSTS;
+    const othersBefore = others.map((host) => [...recordsNamed(host.name), ...ownershipOf(host)]);
+    const since = suite.api.requests.all.length;
+    await suite.cluster.delete(serviceRef(suite.namespace, "web"));
+    await waitFor(
+      "external-dns to delete web.example.com",
+      60_000,
+      async () => (recordsNamed(web.name).length === 0 ? true : undefined),
+      async () => dns().pods.lines.slice(-8).join("\n"),
+    );
+    await dns().waitForReconciles(2, COM.id);
+    expect(ownershipOf(web).map((record) => record.name)).toEqual(LEFT_BEHIND_ON_DELETE);
+    expect(others.map((host) => [...recordsNamed(host.name), ...ownershipOf(host)])).toEqual(
+      othersBefore,
+    );
+    expect(
+      writes(suite.api.requests.all.slice(since)).filter((write) => !/ 200 /.test(write)),
+    ).toEqual([]);
+    expect(dns().pods.errorLines()).toEqual([]);
+  });
+
+  it("verify fails on the untyped name left behind; deleting the untyped names as its hints say leaves nothing to fix, and external-dns does not write them again", async () => {
+    const before = await dns().verify();
+    expect(before.results.find((result) => result.check === "orphans")).toMatchObject({
+      status: "fail",
+      detail: `ownership records left without their record: ${LEFT_BEHIND_ON_DELETE.join(", ")}`,
+    });
+    // What the user does in Cloudflare's dashboard: delete every untyped name verify listed.
+    for (const zone of [COM, ORG])
+      suite.api.state.replaceRecords(
+        zone.id,
+        suite.api.state.records(zone.id).filter((record) => !UNTYPED_NAMES.includes(record.name)),
+      );
+    const since = suite.api.requests.all.length;
+    await dns().waitForReconciles(2, COM.id);
+    expect(writes(suite.api.requests.all.slice(since))).toEqual([]);
+    const after = await dns().verify();
+    expect(
+      after.results.filter((result) => result.status === "fail"),
+      summarize(after.results).join("\n"),
+    ).toEqual([]);
+    expect(
+      after.results.find((result) => result.check === "0.14 ownership records"),
+    ).toBeUndefined();
+  });
+
+  it("no object of the old release is left: every object chart 1.14.5 made is now the new chart's, managed by Pulumi", async () => {
+    expect(oldObjects.map((object) => object.kind).sort()).toEqual(
+      ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount"].sort(),
+    );
+    for (const { kind, name } of oldObjects) {
+      const namespaced = !kind.startsWith("Cluster");
+      const object = await suite.cluster.get({
+        apiVersion: kind.startsWith("Cluster")
+          ? "rbac.authorization.k8s.io/v1"
+          : kind === "Deployment"
+            ? "apps/v1"
+            : "v1",
+        plural: PLURALS[kind],
+        namespace: namespaced ? suite.namespace : undefined,
+        name,
+      });
+      expect(object?.metadata.labels?.["helm.sh/chart"], `${kind} ${name}`).toBe(
+        "external-dns-1.21.1",
+      );
+      const managers = (object?.metadata.managedFields ?? []).map((field) => field.manager ?? "");
+      expect(
+        managers.some((manager) => /pulumi/.test(manager)),
+        `${kind} ${name} managed by Pulumi`,
+      ).toBe(true);
+    }
+    expect(await helmReleaseSecrets()).toEqual([]);
+    const leftovers = (await suite.cluster.namespaceObjects(suite.namespace)).filter(
+      (object) =>
+        object.kind !== "ReplicaSet" &&
+        object.metadata.labels?.["helm.sh/chart"] === `external-dns-${OLD_CHART_VERSION}`,
+    );
+    expect(leftovers.map((object) => `${object.kind} ${object.metadata.name}`)).toEqual([]);
   });
 
   it("after the adoption, the next preview (without the switch) has nothing to change, and verify sees the minted token in use", async () => {

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type AddressInfo, BlockList, isIP } from "node:net";
+import { type AddressInfo, BlockList, isIP, type Socket } from "node:net";
 
 /** Path prefix of every route, as in `https://api.cloudflare.com/client/v4`. */
 export const API_PREFIX = "/client/v4";
@@ -1515,6 +1515,8 @@ export interface CloudflareApi {
    * (127.0.0.1). A per-token IP wins over the one for all.
    */
   setClientIp(ip: string | undefined, tokenId?: string): void;
+  /** Serves HTTP on a connection made elsewhere (a TLS socket from cloudflareProxy.ts). */
+  acceptConnection(socket: Socket): void;
   close(): Promise<void>;
 }
 
@@ -1550,6 +1552,11 @@ class RunningApi implements CloudflareApi {
     if (tokenId === undefined) this.#overrides.all = ip;
     else if (ip === undefined) this.#overrides.byToken.delete(tokenId);
     else this.#overrides.byToken.set(tokenId, ip);
+  }
+
+  acceptConnection(socket: Socket): void {
+    if (!this.#server) throw new Error("the Cloudflare stand-in is not listening");
+    this.#server.emit("connection", socket);
   }
 
   async listen(): Promise<void> {

@@ -8,7 +8,9 @@
  * | `PATH`                               | `pulumi` (3.x, with `pulumi-language-nodejs` beside it or on PATH), `sops` (the program |
  * |                                      | encrypts with it), `age-keygen` (operatorErrors.test.ts makes a foreign key with it),   |
  * |                                      | `external-dns` 0.21 (records and rotation run it for the chart's pod, externalDns.ts),  |
- * |                                      | `helm` (migration.test.ts renders the old chart 1.14.5 with it)                         |
+ * |                                      | `helm` (migration.test.ts renders the old chart 1.14.5 with it), and for               |
+ * |                                      | migration.test.ts `external-dns-v0.14.2` (external-dns 0.14.2, the old installation's  |
+ * |                                      | binary) and `openssl` (a certificate for its api.cloudflare.com, cloudflareProxy.ts)    |
  * | `PULUMI_HOME`                        | where the providers the project's SDKs ask for are installed (`pulumi plugin ls`):      |
  * |                                      | kubernetes, command and cloudflare, at the versions in node_modules/@pulumi/*           |
  * | `KUBECONFIG`                         | the cluster to deploy to, with sops-secrets-operator running (its CRD installed), a     |
@@ -181,6 +183,9 @@ const TOOL_HINTS: Record<string, string> = {
   "age-keygen": "age (apt-get install age)",
   "external-dns": "external-dns 0.21 (go install sigs.k8s.io/external-dns@v0.21.0)",
   helm: "helm 3 (go install helm.sh/helm/v3/cmd/helm@v3.22.0)",
+  "external-dns-v0.14.2":
+    "external-dns 0.14.2 named external-dns-v0.14.2 (GOBIN=<dir> go install sigs.k8s.io/external-dns@v0.14.2, then rename it; .ci/install-tools.sh ensure_old_external_dns does both)",
+  openssl: "openssl (apt-get install openssl)",
 };
 
 function missingTools(tools: readonly string[]): string[] {

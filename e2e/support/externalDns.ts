@@ -9,7 +9,9 @@
  * - Kubernetes credentials from a token of the pod's ServiceAccount, bound to
  *   the pod (a TokenRequest, as the kubelet makes), so the chart's RBAC is what
  *   external-dns gets;
- * - `CLOUDFLARE_BASE_URL` pointing at the Cloudflare stand-in.
+ * - `CLOUDFLARE_BASE_URL` pointing at the Cloudflare stand-in; pods of another
+ *   image tag (the old 0.14.2 of a migration) run the binary and environment
+ *   given for that tag (`runtimes`).
  *
  * Only two args change, both because a process on this machine is not a pod:
  * `--kubeconfig` (there is no in-cluster service account mount) and
@@ -47,6 +49,8 @@ const TOKEN_SECONDS = 3_600;
 /** One external-dns process: which pod it stood for, when it ran, how it ended. */
 export interface ProcessRecord {
   pod: string;
+  /** The container's image, which chose the binary. */
+  image: string;
   args: string[];
   /** SHA-256 of the CF_API_TOKEN it was given (never the value). */
   tokenSha256?: string;
@@ -75,8 +79,18 @@ export interface ExternalDnsOptions {
   logDir: string;
   /** The cluster's kubeconfig (server and CA); default KUBECONFIG. */
   kubeConfig?: KubeConfig;
-  /** The binary; default `external-dns` from PATH. */
-  binary?: string;
+  /**
+   * How to run pods of other external-dns versions, by image tag (`v0.14.2`):
+   * the binary and the environment that reaches the stand-in. Pods of any
+   * other image run `external-dns` from PATH (0.21) with CLOUDFLARE_BASE_URL.
+   */
+  runtimes?: Record<string, ExternalDnsRuntime>;
+}
+
+/** A build of external-dns for one image tag, and the environment it needs to reach the stand-in. */
+export interface ExternalDnsRuntime {
+  binary: string;
+  env: Record<string, string>;
 }
 
 export class ExternalDnsPods {
@@ -236,21 +250,18 @@ export class ExternalDnsPods {
     const args = localArgs(container.args ?? [], kubeconfigFile);
     const name = pod.metadata.name;
     const logFile = join(this.#options.logDir, `${name}-${this.history.length}.log`);
+    const runtime = this.#runtimeFor(container.image);
     const record: ProcessRecord = {
       pod: name,
+      image: container.image,
       args: container.args ?? [],
       tokenSha256: env.CF_API_TOKEN && sha256(env.CF_API_TOKEN),
       startedAt: Date.now(),
       stoppedByRunner: false,
       logFile,
     };
-    const child = spawn(this.#options.binary ?? "external-dns", args, {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ...env,
-        CLOUDFLARE_BASE_URL: this.#options.cloudflareBaseUrl,
-      },
+    const child = spawn(runtime.binary, args, {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, ...runtime.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const log = createWriteStream(logFile);
@@ -295,6 +306,16 @@ export class ExternalDnsPods {
     child.stderr?.on("data", onData);
     this.history.push(record);
     this.#running.set(pod.metadata.uid as string, running);
+  }
+
+  #runtimeFor(image: string): ExternalDnsRuntime {
+    const tag = image.slice(image.lastIndexOf(":") + 1);
+    return (
+      this.#options.runtimes?.[tag] ?? {
+        binary: "external-dns",
+        env: { CLOUDFLARE_BASE_URL: this.#options.cloudflareBaseUrl },
+      }
+    );
   }
 
   async #stop(uid: string): Promise<void> {
@@ -391,6 +412,7 @@ export class ExternalDnsPods {
 
 interface ContainerSpec {
   name: string;
+  image: string;
   args?: string[];
   env?: {
     name: string;

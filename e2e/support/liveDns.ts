@@ -11,7 +11,7 @@ import type { Plan } from "../../plan/report";
 import type { RecordedRequest } from "./cloudflareApi";
 import { waitFor } from "./cluster";
 import { type StandInDnsServer, startStandInDns } from "./dnsServer";
-import { ExternalDnsPods, sha256 } from "./externalDns";
+import { type ExternalDnsOptions, ExternalDnsPods, sha256 } from "./externalDns";
 import { secretToken } from "./objects";
 import { describeRun, type RunResult } from "./project";
 import type { StackSuite } from "./stackSuite";
@@ -42,8 +42,10 @@ export interface VerifyResult {
   hint?: string;
 }
 
-/** Registers the cleanup; call `start` after the first `pulumi up`. */
-export function useLiveDns(suite: StackSuite): { start(): Promise<LiveDns> } {
+/** Registers the cleanup; call `start` once the release has pods (e.g. after the first `pulumi up`). */
+export function useLiveDns(suite: StackSuite): {
+  start(runtimes?: ExternalDnsOptions["runtimes"]): Promise<LiveDns>;
+} {
   let pods: ExternalDnsPods | undefined;
   let dns: StandInDnsServer | undefined;
 
@@ -52,13 +54,14 @@ export function useLiveDns(suite: StackSuite): { start(): Promise<LiveDns> } {
     await dns?.close();
   });
 
-  const start = async (): Promise<LiveDns> => {
+  const start = async (runtimes?: ExternalDnsOptions["runtimes"]): Promise<LiveDns> => {
     dns = await startStandInDns(suite.api.state);
     const running = new ExternalDnsPods({
       cluster: suite.cluster,
       namespace: suite.namespace,
       cloudflareBaseUrl: suite.api.url,
       logDir: join(suite.project.dir, "logs", "external-dns"),
+      runtimes,
     });
     pods = running;
     running.start();
