@@ -116,9 +116,12 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
         const found = deployments.items
           .map((deployment) => externalDnsContainer(deployment))
           .find((candidate) => candidate !== undefined);
+        // Only an installation to adopt can still be a Helm release (this stack's own has none).
         const running = found && {
           ...found.running,
-          helmRelease: await helmReleaseOf(core, found.release),
+          helmRelease: found.running.managedByPulumi
+            ? undefined
+            : await helmReleaseOf(core, found.release),
         };
         // A refusal names what it can: a failed read leaves the names out, not the refusal.
         const declared = () => withTimeout(readDeclaredHostnames(config, sources)).catch(() => []);
