@@ -2,8 +2,9 @@
  * Gateway sources and the Gateway API CRDs, through the real CLI: against a
  * reachable cluster that lacks a CRD, or whose CRD does not serve the version
  * external-dns reads (the standard channel's TCPRoute, v1 only), the run fails
- * before anything is created, naming the CRDs, the version and the install step; without a reachable cluster (rendering
- * YAML) the preview succeeds with a warning naming the CRDs it could not check.
+ * before anything is created, naming the CRDs, the version and the install
+ * step; without a reachable cluster (rendering YAML) the preview succeeds with
+ * a warning naming the CRDs it could not check.
  */
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";

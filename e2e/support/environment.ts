@@ -8,7 +8,7 @@
  * | `PATH`                               | `pulumi` (3.x, with `pulumi-language-nodejs` beside it or on PATH), `sops` (the program |
  * |                                      | encrypts with it), `age-keygen` (operatorErrors.test.ts makes a foreign key with it),   |
  * |                                      | `external-dns` 0.21 (records and rotation run it for the chart's pod, externalDns.ts),  |
- * |                                      | `helm` (migration.test.ts renders the old chart 1.14.5 with it), and for               |
+ * |                                      | `helm` (migration.test.ts installs the old chart 1.14.5 with it), and for              |
  * |                                      | migration.test.ts `external-dns-v0.14.2` (external-dns 0.14.2, the old installation's  |
  * |                                      | binary) and `openssl` (a certificate for its api.cloudflare.com, cloudflareProxy.ts)    |
  * | `PULUMI_HOME`                        | where the providers the project's SDKs ask for are installed (`pulumi plugin ls`):      |
