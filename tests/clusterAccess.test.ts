@@ -52,6 +52,25 @@ const routes: Record<string, unknown> = {
       },
     ],
   },
+  // Adopted by this program: Helm's annotations stay, its release record is gone (no route: a read would fail).
+  "/apis/apps/v1/namespaces/adopted/deployments": {
+    items: [
+      {
+        metadata: {
+          name: "external-dns",
+          namespace: "adopted",
+          annotations: { "meta.helm.sh/release-name": "external-dns" },
+          managedFields: [{ manager: "pulumi-kubernetes-abc123", operation: "Apply" }],
+        },
+        spec: {
+          selector: {},
+          template: {
+            spec: { containers: [{ name: "external-dns", image: "x/external-dns:v0.21.0" }] },
+          },
+        },
+      },
+    ],
+  },
   "/api/v1/namespaces/helmed/secrets?labelSelector=owner=helm,name=external-dns": {
     items: [
       { metadata: { name: "sh.helm.release.v1.external-dns.v2" } },
@@ -130,6 +149,16 @@ describe("kubernetesApiReader", () => {
         namespace: "helmed",
         secrets: ["sh.helm.release.v1.external-dns.v1", "sh.helm.release.v1.external-dns.v2"],
       },
+    });
+  });
+
+  it("does not look for a Helm release behind this stack's own Deployment", async () => {
+    const lookup = await kubernetesApiReader({ kubeconfig }).runningExternalDns("adopted", []);
+    expect(lookup.reachable && lookup.running).toEqual({
+      deployment: "adopted/external-dns",
+      args: [],
+      managedByPulumi: true,
+      helmRelease: undefined,
     });
   });
 
