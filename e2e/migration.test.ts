@@ -20,6 +20,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
+import type { Plan } from "../plan/report";
 import {
   DNS_WRITE_KINDS,
   type DnsRecord,
@@ -369,6 +370,22 @@ async function tokenInUse(): Promise<{ status: string; detail: string } | undefi
   }
 }
 
+/** `npm run plan -- migration --cluster --json`: the preview's cluster checks, read-only. */
+async function planAgainstCluster(
+  env: Record<string, string> = {},
+): Promise<{ exitCode: number | null; plan: Plan }> {
+  const run = await suite.project.run(
+    "npm",
+    ["run", "-s", "plan", "--", suite.stack, "--cluster", "--json"],
+    { env },
+  );
+  try {
+    return { exitCode: run.exitCode, plan: JSON.parse(run.stdout) as Plan };
+  } catch {
+    throw new Error(`plan printed no JSON: ${describeRun(run)}\n${run.output}`);
+  }
+}
+
 /** The Secrets in which Helm records the release (what `helm list` reads). */
 function helmReleaseSecrets(): Promise<KubeObject[]> {
   return suite.cluster.list(
@@ -477,6 +494,12 @@ describe("a running manual installation (chart 1.14.5)", () => {
     expect(after.metadata.annotations).toEqual(before.metadata.annotations);
     const managers = (after.metadata.managedFields ?? []).map((field) => field.manager ?? "");
     expect(managers.filter((manager) => /pulumi/.test(manager))).toEqual([]);
+
+    // npm run plan --cluster makes the same checks read-only, and refuses the same way.
+    const { exitCode, plan } = await planAgainstCluster();
+    expect(exitCode).toBe(1);
+    expect(plan.clusterRead).toBe(true);
+    for (const line of REFUSAL_LINES) expect(plan.refusal).toContain(line);
   });
 
   it("with the installation's prefix and owner, an installation the program did not make still needs the adopting run", async () => {
@@ -525,6 +548,14 @@ describe("a running manual installation (chart 1.14.5)", () => {
         name: secret.metadata.name,
       });
     expect(helm(suite, ["list", "--short"]).trim()).toBe("");
+    // Now the plan, with the switch, shows the adoption the next up makes.
+    const { exitCode, plan } = await planAgainstCluster({ PULUMI_K8S_ENABLE_PATCH_FORCE: "true" });
+    expect(exitCode, JSON.stringify(plan.refusal)).toBe(0);
+    expect(plan.warnings).toContainEqual(
+      expect.stringMatching(
+        /^Adopting the external-dns installation of Deployment e2e-migration\/external-dns \(PULUMI_K8S_ENABLE_PATCH_FORCE=true\)/,
+      ),
+    );
     expect((await oldDeployment(suite.cluster, suite.namespace)).metadata.uid).toBe(
       before.metadata.uid,
     );

@@ -1,23 +1,46 @@
 /**
- * `npm run plan -- <stack> [--records N] [--hostname NAME]... [--json]`: what
- * `pulumi up` would deploy for a stack, offline; `--hostname` shows the
- * ownership records of those hostnames instead of the samples. Exit code 1 when the stack config is invalid,
- * 2 on bad usage.
+ * `npm run plan -- <stack> [--records N] [--hostname NAME]... [--cluster] [--json]`:
+ * what `pulumi up` would deploy for a stack, offline; `--hostname` shows the
+ * ownership records of those hostnames instead of the samples. `--cluster`
+ * also runs, read-only, the checks `pulumi preview` makes against the cluster
+ * before any change (Gateway API CRDs, an external-dns already running: a
+ * migration's refusal or adoption). Exit code 1 when the stack config is
+ * invalid or those checks refuse, 2 on bad usage.
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { type KubeconfigSource, kubernetesApiReader } from "../components/clusterAccess";
 import { DEFAULT_RECORDS_PER_ZONE } from "./apiUsage";
+import type { LiveClusterChecks, OfflineWorld } from "./offline";
 import { renderPlan } from "./render";
 import { buildPlan } from "./report";
 import { stackConfig, stackFilePath } from "./stackFile";
+import { isKubeconfigPlaceholder } from "./world";
 
-const USAGE = "usage: npm run plan -- <stack> [--records N] [--hostname NAME]... [--json]";
+const USAGE =
+  "usage: npm run plan -- <stack> [--records N] [--hostname NAME]... [--cluster] [--json]";
 
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   /** The stack's config; by default read from Pulumi.<stack>.yaml. */
   loadStack?(stack: string): Record<string, string>;
+  /** The cluster `--cluster` reads; by default the Kubernetes API the program would read. */
+  liveCluster?: OfflineWorld["liveCluster"];
+}
+
+/**
+ * The cluster the program's own checks read: `kubernetes:kubeconfig` and
+ * `kubernetes:context`, else KUBECONFIG; with `clusterStack` (whose output the
+ * plan cannot read), KUBECONFIG.
+ */
+function readClusterChecks(source: KubeconfigSource): LiveClusterChecks {
+  return kubernetesApiReader(planKubeconfigSource(source));
+}
+
+/** The program's kubeconfig source, with the ambient kubeconfig for a `clusterStack` output the plan cannot read. */
+export function planKubeconfigSource(source: KubeconfigSource): KubeconfigSource {
+  return isKubeconfigPlaceholder(source.kubeconfig) ? { context: source.context } : source;
 }
 
 export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
@@ -28,6 +51,7 @@ export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
       json: { type: "boolean", default: false },
       records: { type: "string" },
       hostname: { type: "string", multiple: true },
+      cluster: { type: "boolean", default: false },
     },
   });
   const [stack, ...extra] = positionals;
@@ -44,7 +68,11 @@ export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     return 2;
   }
-  const plan = await buildPlan(stack, config, { records, hostnames: values.hostname });
+  const plan = await buildPlan(stack, config, {
+    records,
+    hostnames: values.hostname,
+    liveCluster: values.cluster ? (io.liveCluster ?? readClusterChecks) : undefined,
+  });
   io.stdout(values.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
   return plan.valid ? 0 : 1;
 }

@@ -5,7 +5,7 @@
  * run the program through here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type ClusterReader, sha256Hex } from "../components/clusterAccess";
+import { type ClusterReader, type KubeconfigSource, sha256Hex } from "../components/clusterAccess";
 import type { DeclaredHostname } from "../components/declaredHostnames";
 import { OPERATOR_HEALTHY } from "../components/sopsDecryption";
 import { deployStack } from "../components/stack";
@@ -35,10 +35,34 @@ export interface OfflineWorld {
   /** An external-dns already running in the stack's namespace, and the hostnames the cluster declares. */
   runningExternalDns?: RunningExternalDns;
   declaredHostnames?: DeclaredHostname[];
+  /**
+   * A real cluster to read for the checks made before any change (CRD versions,
+   * an external-dns already running), given the program's kubeconfig source;
+   * undefined: the world answers those too.
+   */
+  liveCluster?(source: KubeconfigSource): LiveClusterChecks;
 }
 
-/** The cluster as the program reads it directly, answered from the world. */
-export function worldClusterReader(world: OfflineWorld): ClusterReader {
+/** The read-only part of the cluster the program checks before any change. */
+export type LiveClusterChecks = Pick<ClusterReader, "servedCrdVersions" | "runningExternalDns">;
+
+/** The cluster as the program reads it directly, answered from the world (or its live cluster). */
+export function worldClusterReader(
+  world: OfflineWorld,
+  source: KubeconfigSource = {},
+): ClusterReader {
+  const live = world.liveCluster?.(source);
+  return {
+    ...worldAnswers(world),
+    ...(live && {
+      servedCrdVersions: (names: readonly string[]) => live.servedCrdVersions(names),
+      runningExternalDns: (namespace: string, sources: readonly string[]) =>
+        live.runningExternalDns(namespace, sources),
+    }),
+  };
+}
+
+function worldAnswers(world: OfflineWorld): ClusterReader {
   return {
     rendersOnly: false,
     async servedCrdVersions(names) {
@@ -218,7 +242,7 @@ export async function startOffline(
       // What index.ts runs, with the world's cluster instead of the real one.
       exports = await deployStack({
         loaded: loadStackSettings(),
-        clusterReader: () => worldClusterReader(world),
+        clusterReader: (source) => worldClusterReader(world, source),
         now: new Date(),
       });
       // As the Pulumi runtime does: the program's exports become the stack outputs.

@@ -5,9 +5,17 @@ import type { Plan, PlannedResource } from "./report";
 
 export function renderPlan(plan: Plan): string {
   const lines = [
-    `Plan for stack ${plan.stack} (offline: no Cloudflare, cluster or Pulumi service was contacted)`,
+    plan.clusterRead
+      ? `Plan for stack ${plan.stack} (no Cloudflare or Pulumi service was contacted; the cluster was read, nothing changed)`
+      : `Plan for stack ${plan.stack} (offline: no Cloudflare, cluster or Pulumi service was contacted)`,
   ];
-  if (!plan.valid) {
+  if (plan.refusal !== undefined) {
+    lines.push(
+      "",
+      "Refused by the cluster checks (pulumi preview and pulumi up refuse the same way, before any change):",
+      ...plan.refusal.split("\n").map((line) => `  ✗ ${line}`),
+    );
+  } else if (!plan.valid) {
     lines.push(
       "",
       `Invalid stack config (${plan.errors.length}):`,
@@ -67,7 +75,9 @@ function deploymentSections(plan: Plan): string[] {
     "  container arguments:",
     ...chart.containerArgs.map((arg) => `    ${arg}`),
     "",
-    "Cluster checks:",
+    plan.clusterRead
+      ? "Cluster checks (read now with --cluster: none refused; warnings below):"
+      : "Cluster checks:",
     ...(clusterChecks ?? []).map((check) => `  ${check}`),
     "",
     `Managed hostnames: ${managedHostnames}`,

@@ -25,7 +25,13 @@ import {
   type Zone,
 } from "../stacks/settings";
 import { type ApiUsageEstimate, DEFAULT_RECORDS_PER_ZONE, estimateApiUsage } from "./apiUsage";
-import { type ConstructedResource, type OfflineRun, resolved, runOffline } from "./offline";
+import {
+  type ConstructedResource,
+  type OfflineRun,
+  type OfflineWorld,
+  resolved,
+  runOffline,
+} from "./offline";
 import { permissionGroupName, planWorld, zoneIdPlaceholder } from "./world";
 
 export interface PlanOptions {
@@ -33,6 +39,8 @@ export interface PlanOptions {
   records?: number;
   /** Hostnames to show the ownership records of, instead of the samples. */
   hostnames?: string[];
+  /** Read the cluster for the checks made before any change (`--cluster`); default: offline. */
+  liveCluster?: OfflineWorld["liveCluster"];
 }
 
 export interface PlannedResource {
@@ -83,6 +91,10 @@ export interface Plan {
   valid: boolean;
   enabled: boolean;
   errors: string[];
+  /** Whether the cluster was read for the checks made before any change (`--cluster`). */
+  clusterRead: boolean;
+  /** What those checks refused, as pulumi preview and up would (only with `--cluster`). */
+  refusal?: string;
   warnings: string[];
   resources: PlannedResource[];
   token?: TokenScope;
@@ -106,16 +118,23 @@ export async function buildPlan(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const logged = captureLogs();
+  const clusterRead = options.liveCluster !== undefined;
+  const world: OfflineWorld = clusterRead
+    ? { ...planWorld, liveCluster: options.liveCluster }
+    : planWorld;
   let run: OfflineRun;
   try {
-    run = await runOffline(stack, config, planWorld);
+    run = await runOffline(stack, config, world);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return { ...emptyPlan(stack, logged), valid: false, errors: error.problems };
+    const empty = emptyPlan(stack, logged, clusterRead);
+    if (error instanceof ConfigError) return { ...empty, valid: false, errors: error.problems };
+    if (clusterRead && pulumi.RunError.isInstance(error))
+      return { ...empty, valid: false, refusal: (error as Error).message };
+    throw error;
   } finally {
     logged.restore();
   }
-  if (!run.exports.enabled) return { ...emptyPlan(stack, logged), enabled: false };
+  if (!run.exports.enabled) return { ...emptyPlan(stack, logged, clusterRead), enabled: false };
 
   const settings = loadSettings(projectKeys(config));
   if (settings.kind !== "enabled")
@@ -130,7 +149,7 @@ export async function buildPlan(
     triggerLoopOnEvent: containerArgs.includes("--events"),
   });
   return {
-    ...emptyPlan(stack, logged),
+    ...emptyPlan(stack, logged, clusterRead),
     warnings: [...logged.warnings, ...apiUsage.warnings],
     resources: resourceTree(run.constructed),
     token: tokenScope(run, settings.settings.zones),
@@ -158,9 +177,10 @@ function ownershipOf(
   };
 }
 
-function emptyPlan(stack: string, logged: { warnings: string[] }): Plan {
+function emptyPlan(stack: string, logged: { warnings: string[] }, clusterRead: boolean): Plan {
   return {
     stack,
+    clusterRead,
     valid: true,
     enabled: true,
     errors: [],

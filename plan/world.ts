@@ -21,6 +21,10 @@ export function kubeconfigPlaceholder(stack: string): string {
   return `<kubeconfig output of stack ${stack}>`;
 }
 
+export function isKubeconfigPlaceholder(kubeconfig: string | undefined): boolean {
+  return kubeconfig?.startsWith("<kubeconfig output of stack ") ?? false;
+}
+
 /** The permission group name a placeholder ID stands for. */
 export function permissionGroupName(id: string): string {
   return /^<id of permission group "(.+)">$/.exec(id)?.[1] ?? id;
