@@ -1,6 +1,6 @@
 /**
- * A running manual installation (issue 12): chart 1.14.5 rendered with helm and
- * applied as a person would, with the TXT settings `externaldns-` /
+ * A running manual installation (issue 12): chart 1.14.5 installed with `helm
+ * install`, as a person would, with the TXT settings `externaldns-` /
  * `vanixiets-cluster`, and a SopsSecret encrypted by hand with sops that
  * carries a token made outside the program. Its pod runs the real external-dns
  * 0.14.2 (its Cloudflare client always calls api.cloudflare.com, so it reaches
@@ -9,8 +9,9 @@
  *
  * A stack with the default prefix is refused by `pulumi preview` and `pulumi
  * up` before anything changes, naming the records it would orphan. With the
- * installation's settings, the stack is still refused until the adopting run
- * sets the Kubernetes provider's force switch; that run takes every object over
+ * installation's settings, the stack is still refused until the Helm release
+ * record is deleted and the adopting run sets the Kubernetes provider's force
+ * switch (`npm run plan --cluster` shows both); that run takes every object over
  * in place, delivers the minted token and rolls the pod onto external-dns 0.21,
  * which owns the old records: no record changes at any point, and deleting the
  * Service deletes its records.
@@ -125,12 +126,12 @@ afterAll(async () => {
 }, 60_000);
 
 function dns(): LiveDns {
-  if (!running) throw new Error("external-dns must be running (see installManually)");
+  if (!running) throw new Error("external-dns must be running (see the beforeAll)");
   return running;
 }
 
-/** The kind and name of every object the old chart rendered. */
-const oldObjects: { kind: string; name: string }[] = [];
+/** Every object the old chart made (from `helm get manifest`). */
+const oldObjects: { apiVersion: string; kind: string; name: string }[] = [];
 
 /**
  * The installation as the documented manual setup makes it: `helm install` of
@@ -158,7 +159,12 @@ async function installManually(suite: StackSuite): Promise<void> {
   ]);
   for (const document of parseAllDocuments(helm(suite, ["get", "manifest", RELEASE]))) {
     const object = document.toJS() as KubeObject | null;
-    if (object?.kind) oldObjects.push({ kind: object.kind, name: object.metadata.name ?? "" });
+    if (object?.kind)
+      oldObjects.push({
+        apiVersion: object.apiVersion ?? "v1",
+        kind: object.kind,
+        name: object.metadata.name ?? "",
+      });
   }
   await handMadeSopsSecret(suite);
   await declareHostnames(suite);
@@ -705,16 +711,11 @@ describe("a running manual installation (chart 1.14.5)", () => {
     expect(oldObjects.map((object) => object.kind).sort()).toEqual(
       ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount"].sort(),
     );
-    for (const { kind, name } of oldObjects) {
-      const namespaced = !kind.startsWith("Cluster");
+    for (const { apiVersion, kind, name } of oldObjects) {
       const object = await suite.cluster.get({
-        apiVersion: kind.startsWith("Cluster")
-          ? "rbac.authorization.k8s.io/v1"
-          : kind === "Deployment"
-            ? "apps/v1"
-            : "v1",
+        apiVersion,
         plural: PLURALS[kind],
-        namespace: namespaced ? suite.namespace : undefined,
+        namespace: kind.startsWith("Cluster") ? undefined : suite.namespace,
         name,
       });
       expect(object?.metadata.labels?.["helm.sh/chart"], `${kind} ${name}`).toBe(
@@ -727,6 +728,7 @@ describe("a running manual installation (chart 1.14.5)", () => {
       ).toBe(true);
     }
     expect(await helmReleaseSecrets()).toEqual([]);
+    // (The old ReplicaSet, scaled to 0, is the Deployment's rollout history and goes with it.)
     const leftovers = (await suite.cluster.namespaceObjects(suite.namespace)).filter(
       (object) =>
         object.kind !== "ReplicaSet" &&

@@ -17,6 +17,13 @@ export interface ProgramRun {
   exports: ProgramExports;
 }
 
+/** The types of the resources registered besides the stack and the program's components: what `pulumi up` would create. */
+export function createdResourceTypes(record: OfflineRecord): string[] {
+  return record.resources
+    .map((resource) => resource.type)
+    .filter((type) => !type.startsWith("pulumi:") && !type.startsWith("vanixiets:"));
+}
+
 export interface FailedProgramRun {
   record: OfflineRecord;
   error: unknown;
