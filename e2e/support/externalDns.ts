@@ -45,6 +45,8 @@ const POLL_MS = 250;
 /** The kubelet's crash back-off: 10 s, doubling up to 5 minutes (CrashLoopBackOff). */
 const RESTART_BACKOFF_MS = { initial: 10_000, max: 300_000 };
 const TOKEN_SECONDS = 3_600;
+/** The image tag of chart 1.21.1's pods, which run `external-dns` from PATH (0.21.0). */
+const PATH_TAG = "v0.21.0";
 
 /** One external-dns process: which pod it stood for, when it ran, how it ended. */
 export interface ProcessRecord {
@@ -81,8 +83,9 @@ export interface ExternalDnsOptions {
   kubeConfig?: KubeConfig;
   /**
    * How to run pods of other external-dns versions, by image tag (`v0.14.2`):
-   * the binary and the environment that reaches the stand-in. Pods of any
-   * other image run `external-dns` from PATH (0.21) with CLOUDFLARE_BASE_URL.
+   * the binary and the environment that reaches the stand-in. Pods of image
+   * tag v0.21.0 run `external-dns` from PATH with CLOUDFLARE_BASE_URL; any
+   * other tag without a runtime is an error.
    */
   runtimes?: Record<string, ExternalDnsRuntime>;
 }
@@ -310,12 +313,14 @@ export class ExternalDnsPods {
 
   #runtimeFor(image: string): ExternalDnsRuntime {
     const tag = image.slice(image.lastIndexOf(":") + 1);
-    return (
-      this.#options.runtimes?.[tag] ?? {
-        binary: "external-dns",
-        env: { CLOUDFLARE_BASE_URL: this.#options.cloudflareBaseUrl },
-      }
-    );
+    const runtime =
+      this.#options.runtimes?.[tag] ??
+      (tag === PATH_TAG
+        ? { binary: "external-dns", env: { CLOUDFLARE_BASE_URL: this.#options.cloudflareBaseUrl } }
+        : undefined);
+    // A pod of a version nobody built must not quietly run another version.
+    if (!runtime) throw new Error(`no external-dns binary for image ${image} (tag ${tag})`);
+    return runtime;
   }
 
   async #stop(uid: string): Promise<void> {
