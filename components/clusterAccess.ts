@@ -138,12 +138,7 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
           ),
         );
         const served = Object.fromEntries(
-          names.map((name, index) => [
-            name,
-            found[index]?.spec.versions
-              .filter((version) => version.served)
-              .map((version) => version.name),
-          ]),
+          names.map((name, index) => [name, servedVersions(found[index])]),
         );
         return { reachable: true, served };
       } catch (error) {
@@ -179,6 +174,13 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
       };
     },
   };
+}
+
+/** The versions a CRD serves; undefined when it is not installed. */
+export function servedVersions(
+  crd: k8s.V1CustomResourceDefinition | undefined,
+): string[] | undefined {
+  return crd?.spec.versions.filter((version) => version.served).map((version) => version.name);
 }
 
 /** Helm 3's annotations on the objects of a release it installed. */

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { RELEASE_NAME } from "../components/chartValues";
-import { orNotFound } from "../components/clusterAccess";
+import { orNotFound, servedVersions } from "../components/clusterAccess";
 import { readDeclaredHostnames } from "../components/declaredHostnames";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_NAME } from "../components/sopsSecret";
 import type {
@@ -60,8 +60,7 @@ export async function observeCluster(
     Promise.all(
       query.requiredCrds.map(async (name) => {
         const crd = await orNotFound(extensions.readCustomResourceDefinition({ name }));
-        const served = crd?.spec.versions.filter((version) => version.served);
-        return [name, served?.map((version) => version.name)] as const;
+        return [name, servedVersions(crd)] as const;
       }),
     ),
   ]);
