@@ -498,9 +498,7 @@ export function orphanChecks(
     ];
   }
   const hosts = new Set(declared.map((entry) => entry.hostname));
-  const owned = zoneRecords
-    .filter((record) => record.type === "TXT")
-    .filter((record) => ownerOf([record.content.replace(/^"|"$/g, "")]) === expected.txtOwnerId)
+  const owned = ownedTxtRecords(zoneRecords, expected.txtOwnerId)
     .flatMap((record) => {
       const owner = ownedRecordOf(record.name, expected.txtPrefix);
       return owner ? [{ txtName: record.name, ...owner }] : [];
@@ -556,11 +554,7 @@ export function legacyOwnershipChecks(
   expected: Expectations,
 ): CheckResult[] {
   if (zoneRecords === undefined) return [];
-  const ownedTxt = zoneRecords.filter(
-    (record) =>
-      record.type === "TXT" &&
-      ownerOf([record.content.replace(/^"|"$/g, "")]) === expected.txtOwnerId,
-  );
+  const ownedTxt = ownedTxtRecords(zoneRecords, expected.txtOwnerId);
   const ownedNames = new Set(ownedTxt.map((record) => record.name));
   const isTypedAndLive = (host: string, type: string): boolean =>
     ownedNames.has(ownershipTxtName(host, type, expected.txtPrefix)) &&
@@ -586,6 +580,13 @@ export function legacyOwnershipChecks(
       hint: "external-dns 0.21 never deletes these, so each is left behind when its record is deleted: delete them in Cloudflare now (0.21 keeps ownership through the typed names; after a rollback, 0.14 writes them again)",
     },
   ];
+}
+
+/** The ownership TXT records of `owner` among a zone's records. */
+function ownedTxtRecords(zoneRecords: ZoneRecord[], owner: string): ZoneRecord[] {
+  return zoneRecords.filter(
+    (record) => record.type === "TXT" && ownerOf([record.content.replace(/^"|"$/g, "")]) === owner,
+  );
 }
 
 /** The managed host an ownership TXT record name stands for: `ownershipTxtName` backwards. */
