@@ -274,9 +274,7 @@ async function changeCrdVersions(
 
 /** The stand-in's records named `name`, in the stack's zones. */
 function recordsNamed(name: string): DnsRecord[] {
-  return [COM, ORG].flatMap((zone) =>
-    suite.api.state.records(zone.id).filter((record) => record.name === name),
-  );
+  return suite.api.state.recordsNamed(name, [COM.id, ORG.id]);
 }
 
 /** The TXT records that carry the ownership of a host's record. */

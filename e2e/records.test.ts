@@ -72,9 +72,7 @@ function dns(): LiveDns {
 
 /** The stand-in's records named `name`, across the stack's zones. */
 function recordsNamed(name: string): DnsRecord[] {
-  return [COM, ORG].flatMap((zone) =>
-    suite.api.state.records(zone.id).filter((record) => record.name === name),
-  );
+  return suite.api.state.recordsNamed(name, [COM.id, ORG.id]);
 }
 
 function ownership(resource: string): string {

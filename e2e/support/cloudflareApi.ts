@@ -392,6 +392,13 @@ export class CloudflareState {
     return records;
   }
 
+  /** The records named `name` (an FQDN) in the zones `zoneIds`. */
+  recordsNamed(name: string, zoneIds: readonly string[]): DnsRecord[] {
+    return zoneIds.flatMap((zoneId) =>
+      this.records(zoneId).filter((record) => record.name === name),
+    );
+  }
+
   /** Adds records without validation, fast enough for zones with thousands of records. */
   seedRecords(zoneId: string, seeds: readonly SeedRecord[]): DnsRecord[] {
     const zone = this.zone(zoneId);
