@@ -14,6 +14,7 @@ import { EncryptedSopsSecret } from "./encryptedSopsSecret";
 import { waitForDecryption } from "./sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "./sopsSecret";
 import type { TokenSpec } from "./tokenLifecycle";
+import { TxtOwnershipMove } from "./txtOwnershipMoveStep";
 import { type OwnershipRecord, ownershipRecords, sampleHosts } from "./txtRecords";
 
 export interface ExternalDnsArgs {
@@ -26,6 +27,8 @@ export interface ExternalDnsArgs {
    * progress after the SopsSecret is applied (see clusterAccess.ts).
    */
   cluster: ClusterReader;
+  /** Cloudflare API base URL, when the provider is pointed elsewhere (`cloudflare:baseUrl`). */
+  cloudflareBaseUrl?: string;
 }
 
 /** Pod Security Standard labels for the namespace: the chart's defaults meet `restricted`. */
@@ -113,7 +116,7 @@ export class ExternalDns extends pulumi.ComponentResource {
       : pulumi.all([values, pulumi.unsecret(decrypted)]).apply(([ready]) => ready);
 
     this.releaseName = RELEASE_NAME;
-    new k8s.helm.v4.Chart(
+    const chart = new k8s.helm.v4.Chart(
       `${name}-chart`,
       {
         ...chartSource(settings.chartRepository),
@@ -124,6 +127,24 @@ export class ExternalDns extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [secret.resource] },
     );
+
+    if (settings.migrateFromTxtPrefix !== undefined) {
+      // After the chart: the rollout has stopped the external-dns that wrote the old names.
+      new TxtOwnershipMove(
+        `${name}-txt-ownership-move`,
+        {
+          ownerId: settings.txtOwnerId,
+          fromPrefix: settings.migrateFromTxtPrefix,
+          toPrefix: settings.txtPrefix,
+          token: token.value,
+          zones: token.zoneIds.apply((ids) =>
+            ids.map((id, index) => ({ id, name: settings.zones[index].name })),
+          ),
+          baseUrl: args.cloudflareBaseUrl,
+        },
+        { parent: this, dependsOn: [chart] },
+      );
+    }
 
     this.namespace = namespace.metadata.name;
     this.tokenId = token.tokenId;

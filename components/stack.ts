@@ -26,9 +26,12 @@ import {
   adoptionNeeded,
   adoptionNotice,
   helmReleaseRefusal,
+  keepsOwnership,
   migrationRefusal,
+  movesPrefix,
   PATCH_FORCE_VARIABLE,
-  registryDifferences,
+  prefixMoveNotice,
+  type StackTxtRegistry,
   txtRegistryOf,
 } from "./txtRegistry";
 
@@ -62,7 +65,12 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
   if (unchecked.length > 0) pulumi.log.warn(unchecked.join(" "));
   const externalDns = new ExternalDns(
     "external-dns",
-    { settings, token: tokenSpec(settings, pulumi.getStack(), environment.now), cluster },
+    {
+      settings,
+      token: tokenSpec(settings, pulumi.getStack(), environment.now),
+      cluster,
+      cloudflareBaseUrl: new pulumi.Config("cloudflare").get("baseUrl"),
+    },
     { providers: target.provider ? { kubernetes: target.provider } : undefined },
   );
   return stackOutputs(externalDns);
@@ -102,7 +110,7 @@ function targetCluster(settings: Settings): {
 /**
  * Fails when an external-dns already runs in the namespace with TXT registry
  * settings other than the stack's: taking over would orphan every record it
- * owns (components/txtRegistry.ts). With the same settings, one this program
+ * owns (components/txtRegistry.ts), unless the stack moves them from its prefix. With the same settings, one this program
  * did not deploy is taken over only by a run with the Kubernetes provider's
  * force switch, which it announces, and only once no Helm release tracks it.
  * Returns the warning when it cannot ask.
@@ -116,13 +124,15 @@ async function checkRunningExternalDns(
   if (!lookup.reachable)
     return `Could not check namespace ${settings.namespace} for a running external-dns with other TXT registry settings (${lookup.reason}); the check runs again on every preview and up.`;
   if (!lookup.running) return undefined;
-  const stack = {
+  const stack: StackTxtRegistry = {
     registry: "txt",
     txtPrefix: settings.txtPrefix,
     txtSuffix: "",
     txtOwnerId: settings.txtOwnerId,
+    migrateFromTxtPrefix: settings.migrateFromTxtPrefix,
   };
-  if (registryDifferences(txtRegistryOf(lookup.running.args), stack).length > 0) {
+  const current = txtRegistryOf(lookup.running.args);
+  if (!keepsOwnership(current, stack)) {
     const declared = (await lookup.declared()).filter((entry) =>
       managesHostname(settings, entry.hostname),
     );
@@ -135,6 +145,7 @@ async function checkRunningExternalDns(
     if (helmRelease) throw new pulumi.RunError(helmRelease);
     pulumi.log.warn(adoptionNotice(lookup.running, settings.namespace));
   }
+  if (movesPrefix(current, stack)) pulumi.log.warn(prefixMoveNotice(lookup.running, stack));
   return undefined;
 }
 

@@ -23,6 +23,34 @@ export function ownershipTxtName(dnsName: string, recordType: string, txtPrefix:
   return rest.length === 0 ? head : `${head}.${rest.join(".")}`;
 }
 
+/**
+ * The record (host and type) an ownership TXT record name stands for. Besides
+ * the typed names 0.21 writes, it reads the untyped names external-dns 0.14
+ * wrote beside them (prefix + host, for every type but AAAA), which 0.21 still
+ * honours but never deletes: those have no `recordType`.
+ */
+export function ownedRecordOf(
+  txtName: string,
+  txtPrefix: string,
+): { host: string; recordType?: string } | undefined {
+  const prefix = txtPrefix.toLowerCase();
+  for (const recordType of MANAGED_RECORD_TYPES) {
+    const type = recordType.toLowerCase();
+    const head = prefix.includes("%{record_type}")
+      ? prefix.replaceAll("%{record_type}", type)
+      : `${prefix}${type}-`;
+    const host = txtName.startsWith(head) ? txtName.slice(head.length) : "";
+    if (host && ownershipTxtName(host, recordType, txtPrefix) === txtName)
+      return { host, recordType };
+  }
+  if (prefix.includes("%{record_type}") || !txtName.startsWith(prefix)) return undefined;
+  const host = txtName.slice(prefix.length);
+  return host.includes(".") ? { host } : undefined;
+}
+
+/** The record types an untyped (external-dns 0.14) ownership record can stand for. */
+export const UNTYPED_OWNERSHIP_TYPES = ["A", "CNAME"];
+
 export interface OwnershipRecord {
   /** The record external-dns manages. */
   host: string;
@@ -52,4 +80,20 @@ export function ownershipRecords(hosts: readonly string[], txtPrefix: string): O
       txtName: ownershipTxtName(host, recordType, txtPrefix),
     })),
   );
+}
+
+/**
+ * The owner an ownership TXT record's content names, read as external-dns
+ * 0.21 reads it (`endpoint.NewLabelsFromStringPlain`): quotes dropped, comma
+ * separated `key=value` pairs, `heritage=external-dns` required. Undefined for
+ * any other TXT record (SPF, DMARC, a hand-made note).
+ */
+export function ownershipOwner(content: string): string | undefined {
+  const labels = new Map<string, string>();
+  for (const pair of content.replace(/^"+|"+$/g, "").split(",")) {
+    const parts = pair.split("=");
+    if (parts.length === 2) labels.set(parts[0], parts[1]);
+  }
+  if (labels.get("heritage") !== "external-dns") return undefined;
+  return labels.get("external-dns/owner");
 }

@@ -23,6 +23,12 @@ export interface TxtRegistry {
   txtOwnerId: string;
 }
 
+/** The stack's TXT registry settings, and the prefix it moves ownership records from, if any. */
+export interface StackTxtRegistry extends TxtRegistry {
+  /** `external-dns:migrateFromTxtPrefix`. */
+  migrateFromTxtPrefix?: string;
+}
+
 /** external-dns's own defaults (the same in 0.14 and 0.21), for flags the args leave out. */
 export const EXTERNAL_DNS_REGISTRY_DEFAULTS: TxtRegistry = {
   registry: "txt",
@@ -142,17 +148,48 @@ export function registryDifferences(running: TxtRegistry, stack: TxtRegistry): s
 const NAMED_HOSTNAMES = 10;
 
 /**
+ * Whether the records the running external-dns owns stay owned by the stack's:
+ * the same settings, or only another prefix that the stack moves them from
+ * (`migrateFromTxtPrefix`, see txtOwnershipMove.ts).
+ */
+export function keepsOwnership(current: TxtRegistry, stack: StackTxtRegistry): boolean {
+  const differences = registryDifferences(current, stack);
+  return differences.length === 0 || movesPrefix(current, stack);
+}
+
+/** Whether only the prefix differs, and the stack moves the records from the running one. */
+export function movesPrefix(current: TxtRegistry, stack: StackTxtRegistry): boolean {
+  return (
+    current.registry === "txt" &&
+    current.txtSuffix === "" &&
+    current.txtOwnerId === stack.txtOwnerId &&
+    current.txtPrefix !== stack.txtPrefix &&
+    current.txtPrefix === stack.migrateFromTxtPrefix
+  );
+}
+
+/** What the run that moves the records to the stack's prefix says it does. */
+export function prefixMoveNotice(running: RunningExternalDns, stack: StackTxtRegistry): string {
+  const current = txtRegistryOf(running.args);
+  return (
+    `Moving the ownership records of owner ${stack.txtOwnerId} from prefix ${JSON.stringify(current.txtPrefix)} to ${JSON.stringify(stack.txtPrefix)} ` +
+    `(external-dns:migrateFromTxtPrefix): Deployment ${running.deployment} rolls to the new prefix first (Recreate: the old pod stops before the new one starts); ` +
+    "until the move right after it, external-dns leaves the existing records as they are; then each ownership record is copied to its new name and the old name deleted, zone by zone, all or nothing per batch."
+  );
+}
+
+/**
  * Why this stack must not take over from the running external-dns, or
- * undefined when the two own the same records.
+ * undefined when its records stay owned (see `keepsOwnership`).
  */
 export function migrationRefusal(
   running: RunningExternalDns,
-  stack: TxtRegistry,
+  stack: StackTxtRegistry,
   declared: readonly DeclaredHostname[],
 ): string | undefined {
   const current = txtRegistryOf(running.args);
+  if (keepsOwnership(current, stack)) return undefined;
   const differences = registryDifferences(current, stack);
-  if (differences.length === 0) return undefined;
   const hostnames = [...new Set(declared.map((entry) => entry.hostname))].sort();
   const examples = hostnames
     .slice(0, NAMED_HOSTNAMES)
@@ -170,10 +207,27 @@ export function migrationRefusal(
       ? examples
       : ["  (none declared now; records it made earlier are affected all the same)"]),
     ...(more > 0 ? [`  … and ${more} more`] : []),
-    current.registry === "txt" && current.txtSuffix === ""
-      ? `Nothing was changed. To take over its records, set external-dns:txtPrefix to ${JSON.stringify(current.txtPrefix)} and external-dns:txtOwnerId to ${JSON.stringify(current.txtOwnerId)} (README: "Migrating a running installation").`
-      : `Nothing was changed. This program writes TXT ownership records without a suffix (--registry=txt): move that installation to that form by hand first (README: "Migrating a running installation").`,
+    ...remedy(current, stack),
   ].join("\n");
+}
+
+function remedy(current: TxtRegistry, stack: StackTxtRegistry): string[] {
+  if (current.registry !== "txt" || current.txtSuffix !== "")
+    return [
+      `Nothing was changed. This program writes TXT ownership records without a suffix (--registry=txt): move that installation to that form by hand first (README: "Migrating a running installation").`,
+    ];
+  const wrongMove =
+    stack.migrateFromTxtPrefix !== undefined && stack.migrateFromTxtPrefix !== current.txtPrefix
+      ? [
+          `external-dns:migrateFromTxtPrefix is ${JSON.stringify(stack.migrateFromTxtPrefix)}, but the running external-dns names its ownership records with ${JSON.stringify(current.txtPrefix)}.`,
+        ]
+      : [];
+  const keep = `set external-dns:txtPrefix to ${JSON.stringify(current.txtPrefix)} and external-dns:txtOwnerId to ${JSON.stringify(current.txtOwnerId)}`;
+  const move = `keep external-dns:txtPrefix, set external-dns:txtOwnerId to ${JSON.stringify(current.txtOwnerId)} and external-dns:migrateFromTxtPrefix to ${JSON.stringify(current.txtPrefix)}`;
+  return [
+    ...wrongMove,
+    `Nothing was changed. To take over its records, ${keep}; or, to move them to this stack's prefix in the same up, ${move} (README: "Migrating a running installation", "Moving to another TXT prefix").`,
+  ];
 }
 
 /** The ownership TXT record of an A record at `hostname`, as the running settings name it. */

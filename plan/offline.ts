@@ -10,9 +10,13 @@ import type { DeclaredHostname } from "../components/declaredHostnames";
 import { OPERATOR_HEALTHY } from "../components/sopsDecryption";
 import { deployStack } from "../components/stack";
 import type { StackOutputs } from "../components/stackOutputs";
+import { MOVE_COMMAND } from "../components/txtOwnershipMoveStep";
 import type { RunningExternalDns } from "../components/txtRegistry";
 import { CONFIG_NAMESPACE } from "../stacks/settings";
 import { loadStackSettings } from "../stacks/stackConfig";
+
+/** The ownership move's report, which only its run at deploy time knows. */
+export const MOVED_AT_DEPLOY = "<ownership records moved at deploy>";
 
 /** What the outside world would answer at deploy time. */
 export interface OfflineWorld {
@@ -187,7 +191,11 @@ function newResourceState(
     case "command:local:Command":
       return {
         id: `${name}-id`,
-        state: { ...inputs, stdout: world.runCommand(inputs), stderr: "" },
+        state: {
+          ...inputs,
+          stdout: inputs.create === MOVE_COMMAND ? MOVED_AT_DEPLOY : world.runCommand(inputs),
+          stderr: "",
+        },
       };
     case "pulumi:pulumi:StackReference": {
       const stack = String(inputs.name);

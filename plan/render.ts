@@ -1,7 +1,7 @@
 /** The plan as text for people: short sections, stable order, diff-friendly. */
 import { stringify } from "yaml";
 import { CLOUDFLARE_RATE_LIMIT, percent, WARNING_SHARE } from "./apiUsage";
-import type { Plan, PlannedResource } from "./report";
+import type { Plan, PlannedOwnershipMove, PlannedResource } from "./report";
 
 export function renderPlan(plan: Plan): string {
   const lines = [
@@ -91,6 +91,7 @@ function deploymentSections(plan: Plan): string[] {
     ...(unmanagedHostnames ?? []).map(
       (hostname) => `  ${hostname}: not managed (the filters leave it alone: no record, no TXT)`,
     ),
+    ...(plan.txtOwnershipMove ? moveLines(plan.txtOwnershipMove) : []),
     "",
     `Cloudflare API use (${apiUsage.zoneCount} zone(s), ${apiUsage.recordsPerZone} records per zone, page size ${apiUsage.recordsPerPage}, every ${apiUsage.intervalSeconds}s):`,
     `  per reconcile: ${apiUsage.requestsPerReconcile} requests (per zone: 1 zone lookup + record pages + 1 empty page that ends the listing)`,
@@ -100,6 +101,20 @@ function deploymentSections(plan: Plan): string[] {
       : [
           `  with triggerLoopOnEvent, under a steady stream of events: up to ${apiUsage.eventBurstRequestsPerWindow} per 5 minutes`,
         ]),
+  ];
+}
+
+function moveLines(move: PlannedOwnershipMove): string[] {
+  return [
+    "",
+    `Ownership records moved after the chart's rollout (external-dns:migrateFromTxtPrefix), owner ${move.ownerId}, zones ${move.zones.join(", ")}:`,
+    `  from prefix ${JSON.stringify(move.fromPrefix)} to ${JSON.stringify(move.toPrefix)}: each ownership TXT record of this owner under an old name is written under its new name`,
+    "  (same content and TTL) and the old name deleted, one Cloudflare batch per zone (up to 200 changes each), all or nothing;",
+    "  old names that own no record are deleted without a copy. Until then external-dns, already on the new prefix, leaves the existing records as they are.",
+    ...(move.samples.length > 0 ? ["  for the records above:"] : []),
+    ...move.samples.map(
+      (sample) => `    ${sample.host} ${sample.recordType}: ${sample.from} → ${sample.to}`,
+    ),
   ];
 }
 

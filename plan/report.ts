@@ -15,7 +15,8 @@ import {
 } from "../components/sopsSecret";
 import { NEVER } from "../components/stackOutputs";
 import { zoneIdOfResourceKey } from "../components/tokenPolicy";
-import { type OwnershipRecord, ownershipRecords } from "../components/txtRecords";
+import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMoveStep";
+import { type OwnershipRecord, ownershipRecords, ownershipTxtName } from "../components/txtRecords";
 import { goDurationSeconds } from "../stacks/formats";
 import {
   ConfigError,
@@ -86,6 +87,15 @@ export interface PlannedChart {
   containerArgs: string[];
 }
 
+export interface PlannedOwnershipMove {
+  ownerId: string;
+  fromPrefix: string;
+  toPrefix: string;
+  zones: string[];
+  /** For the ownership records shown: the old name each is moved from (those inside a zone). */
+  samples: { host: string; recordType: string; from: string; to: string }[];
+}
+
 export interface Plan {
   stack: string;
   valid: boolean;
@@ -108,6 +118,8 @@ export interface Plan {
   ownershipTxtRecords?: OwnershipRecord[];
   /** Hostnames asked for that the filters leave to others: external-dns writes nothing for them. */
   unmanagedHostnames?: string[];
+  /** The move of ownership records to the stack's prefix (`migrateFromTxtPrefix`), if the stack makes one. */
+  txtOwnershipMove?: PlannedOwnershipMove;
   apiUsage?: ApiUsageEstimate;
 }
 
@@ -148,6 +160,11 @@ export async function buildPlan(
     intervalSeconds: goDurationSeconds(argValue(containerArgs, "--interval")),
     triggerLoopOnEvent: containerArgs.includes("--events"),
   });
+  const ownership = ownershipOf(
+    run.exports.ownershipTxtRecords,
+    settings.settings,
+    options.hostnames,
+  );
   return {
     ...emptyPlan(stack, logged, clusterRead),
     warnings: [...logged.warnings, ...apiUsage.warnings],
@@ -157,8 +174,37 @@ export async function buildPlan(
     chart: plannedChart(chart.inputs, containerArgs),
     managedHostnames: describeHostnameFilter(settings.settings),
     clusterChecks: clusterChecks(settings.settings),
-    ...ownershipOf(run.exports.ownershipTxtRecords, settings.settings, options.hostnames),
+    ...ownership,
+    txtOwnershipMove: plannedMove(run, ownership.ownershipTxtRecords ?? []),
     apiUsage,
+  };
+}
+
+/** The move step's settings, read off the command the program registered, with sample names. */
+function plannedMove(
+  run: OfflineRun,
+  records: OwnershipRecord[],
+): PlannedOwnershipMove | undefined {
+  const command = run.record
+    .ofType("command:local:Command")
+    .find((resource) => resource.inputs.create === MOVE_COMMAND);
+  if (!command) return undefined;
+  const input = JSON.parse(String(command.inputs.stdin)) as MoveCommandInput;
+  const zones = input.zones.map((zone) => zone.name);
+  const inZone = (name: string) => zones.some((zone) => name.endsWith(`.${zone}`));
+  return {
+    ownerId: input.ownerId,
+    fromPrefix: input.fromPrefix,
+    toPrefix: input.toPrefix,
+    zones,
+    samples: records
+      .map((record) => ({
+        host: record.host,
+        recordType: record.recordType,
+        from: ownershipTxtName(record.host, record.recordType, input.fromPrefix),
+        to: record.txtName,
+      }))
+      .filter((sample) => inZone(sample.from)),
   };
 }
 

@@ -87,6 +87,12 @@ const boolean = z.boolean({ error: "must be true or false" });
 const text = z.string({ error: "must be a string" });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: "must be a list" });
 const domainName = text.refine(isDomainName, DOMAIN_RULE);
+const txtPrefix = text
+  .refine(
+    (prefix) => /^[a-z0-9_-]([a-z0-9_.-]*)$/.test(prefix.replaceAll("%{record_type}", "x")),
+    "must be lowercase a-z, 0-9, '_', '-' and '.', optionally with %{record_type}, not starting with '.'",
+  )
+  .refine((prefix) => !prefix.includes(".."), "must not contain '..'");
 
 /** A supported source, or a message that says why not. */
 const source = text
@@ -270,17 +276,17 @@ export const options = {
     description: "Owner ID written into the ownership TXT records; unique per cluster.",
   }),
   txtPrefix: option({
-    schema: text
-      .refine(
-        (prefix) => /^[a-z0-9_-]([a-z0-9_.-]*)$/.test(prefix.replaceAll("%{record_type}", "x")),
-        "must be lowercase a-z, 0-9, '_', '-' and '.', optionally with %{record_type}, not starting with '.'",
-      )
-      .refine((prefix) => !prefix.includes(".."), "must not contain '..'")
-      .default(DEFAULT_TXT_PREFIX),
+    schema: txtPrefix.default(DEFAULT_TXT_PREFIX),
     encoding: "string",
     pulumiType: "string",
     description:
       "Prefix of the ownership TXT record names. Keep %{record_type} and a trailing dot so apex records can be managed.",
+  }),
+  migrateFromTxtPrefix: option({
+    schema: txtPrefix.optional(),
+    encoding: "string",
+    description:
+      "The TXT prefix the zones' ownership records are named with now, when txtPrefix changes: after the chart's rollout, pulumi up moves this owner's ownership records from it to txtPrefix (README: \"Moving to another TXT prefix\"). After that up it finds nothing left to move, and can be removed.",
   }),
   proxied: option({
     schema: boolean.default(false),

@@ -49,6 +49,8 @@ export interface Settings {
   policy: Policy;
   txtOwnerId: string;
   txtPrefix: string;
+  /** Move this owner's ownership records from this prefix to `txtPrefix` after the rollout. */
+  migrateFromTxtPrefix?: string;
   proxied: boolean;
   recordsPerPage: number;
   interval: string;
@@ -215,6 +217,14 @@ function validZoneNames(rawZones: string | undefined): string[] | undefined {
 
 function crossCheckErrors(values: Partial<OptionValues>): string[] {
   const errors: string[] = [...regexFilterConflicts(values)];
+  if (
+    values.migrateFromTxtPrefix !== undefined &&
+    values.migrateFromTxtPrefix === values.txtPrefix
+  ) {
+    errors.push(
+      `${qualified("migrateFromTxtPrefix")}: equals ${qualified("txtPrefix")}, so there is nothing to move; given ${show(values.migrateFromTxtPrefix)}; allowed: the prefix the ownership records have now, different from ${qualified("txtPrefix")}, or leave it out`,
+    );
+  }
   const zoneNames = values.zones?.map((zone) => zone.name);
   if (zoneNames && values.domainFilters) {
     for (const [index, filter] of values.domainFilters.entries()) {

@@ -512,6 +512,20 @@ const invalidCases: [string, Record<string, string>, InvalidCase][] = [
     { txtPrefix: "txt..%{record_type}." },
     { at: "txtPrefix", given: '"txt..%{record_type}."', allowed: "must not contain '..'" },
   ],
+  [
+    "a migrateFromTxtPrefix with upper case",
+    { migrateFromTxtPrefix: "ExternalDNS-" },
+    { at: "migrateFromTxtPrefix", given: '"ExternalDNS-"', allowed: "must be lowercase" },
+  ],
+  [
+    "a migrateFromTxtPrefix equal to txtPrefix",
+    { migrateFromTxtPrefix: "externaldns-%{record_type}." },
+    {
+      at: "migrateFromTxtPrefix",
+      given: '"externaldns-%{record_type}."',
+      allowed: "the prefix the ownership records have now, different from external-dns:txtPrefix",
+    },
+  ],
   ...["999ms", "0.5s", "1ns", "500ms"].map(
     (value): [string, Record<string, string>, InvalidCase] => [
       `the interval ${value}, faster than the controller's one-second tick`,
@@ -648,6 +662,11 @@ describe("loadSettings: regex filters", () => {
         "cannot be combined with external-dns:regexDomainFilter and external-dns:regexDomainExclusion",
       );
     }
+  });
+
+  it("takes migrateFromTxtPrefix beside another txtPrefix", () => {
+    const result = load({ migrateFromTxtPrefix: "externaldns-" });
+    expect(result.kind === "enabled" && result.settings.migrateFromTxtPrefix).toBe("externaldns-");
   });
 
   it("warns about an apex-unsafe txtPrefix only when the filter admits a zone apex", () => {

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
+import { MOVE_COMMAND } from "../components/txtOwnershipMoveStep";
 import {
   migrationRefusal,
   type RunningExternalDns,
@@ -13,6 +14,8 @@ import {
   txtRegistryOf,
 } from "../components/txtRegistry";
 import { stackConfig } from "../plan/stackFile";
+import { plaintextOccurrences } from "./support/leaks";
+import { LOOKED_UP_ZONE_IDS, MINTED_TOKEN, resolved } from "./support/mocks";
 import {
   collectUnhandledRejections,
   createdResourceTypes,
@@ -82,6 +85,35 @@ describe("the migration refusal", () => {
     ).toBeUndefined();
   });
 
+  it("lets another prefix take over when the stack moves the records from the running one", () => {
+    expect(
+      migrationRefusal(
+        MANUAL,
+        { ...STACK_DEFAULTS, migrateFromTxtPrefix: "externaldns-" },
+        DECLARED,
+      ),
+    ).toBeUndefined();
+  });
+
+  it("refuses a move from a prefix the running external-dns does not use, or with another owner", () => {
+    const wrongPrefix = migrationRefusal(
+      MANUAL,
+      { ...STACK_DEFAULTS, migrateFromTxtPrefix: "edns-" },
+      DECLARED,
+    );
+    expect(wrongPrefix?.split("\n").at(-2)).toBe(
+      'external-dns:migrateFromTxtPrefix is "edns-", but the running external-dns names its ownership records with "externaldns-".',
+    );
+    const otherOwner = migrationRefusal(
+      MANUAL,
+      { ...STACK_DEFAULTS, txtOwnerId: "new", migrateFromTxtPrefix: "externaldns-" },
+      DECLARED,
+    );
+    expect(otherOwner).toContain(
+      '--txt-owner-id: "vanixiets-cluster" running, "new" in this stack',
+    );
+  });
+
   it("refuses another prefix, naming each record's ownership record under both settings", () => {
     expect(migrationRefusal(MANUAL, STACK_DEFAULTS, DECLARED)).toBe(
       [
@@ -91,7 +123,9 @@ describe("the migration refusal", () => {
         "orphaned: never updated or deleted again, and their names blocked for new records. Of the names the cluster declares:",
         "  shop.example.org: owned through externaldns-a-shop.example.org; this stack would look for externaldns-a.shop.example.org",
         "  web.example.com: owned through externaldns-a-web.example.com; this stack would look for externaldns-a.web.example.com",
-        'Nothing was changed. To take over its records, set external-dns:txtPrefix to "externaldns-" and external-dns:txtOwnerId to "vanixiets-cluster" (README: "Migrating a running installation").',
+        'Nothing was changed. To take over its records, set external-dns:txtPrefix to "externaldns-" and external-dns:txtOwnerId to "vanixiets-cluster"; ' +
+          'or, to move them to this stack\'s prefix in the same up, keep external-dns:txtPrefix, set external-dns:txtOwnerId to "vanixiets-cluster" and external-dns:migrateFromTxtPrefix to "externaldns-" ' +
+          '(README: "Migrating a running installation", "Moving to another TXT prefix").',
       ].join("\n"),
     );
   });
@@ -244,5 +278,64 @@ describe("the program with an external-dns already running in its namespace", ()
     expect(message).not.toContain("a.internal.example.com");
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(createdResourceTypes(record)).toEqual([]);
+  });
+
+  const MOVING_CONFIG = {
+    ...stackConfig("production"),
+    "external-dns:txtOwnerId": "vanixiets-cluster",
+    "external-dns:migrateFromTxtPrefix": "externaldns-",
+  };
+
+  it("moves the ownership records of the adopted installation to the stack's prefix, after the chart", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn");
+    process.env.PULUMI_K8S_ENABLE_PATCH_FORCE = "true";
+    try {
+      const run = await runProgram("production", MOVING_CONFIG, {
+        runningExternalDns: MANUAL,
+        declaredHostnames: DECLARED,
+      });
+      expect(warn.mock.calls.map(([message]) => message)).toContainEqual(
+        expect.stringMatching(
+          /^Moving the ownership records of owner vanixiets-cluster from prefix "externaldns-" to "externaldns-%\{record_type\}\." \(external-dns:migrateFromTxtPrefix\): Deployment external-dns\/external-dns rolls to the new prefix first/,
+        ),
+      );
+      const move = run.record
+        .ofType("command:local:Command")
+        .find((resource) => resource.inputs.create === MOVE_COMMAND);
+      expect(move?.name).toBe("external-dns-txt-ownership-move-copy");
+      expect(JSON.parse(String(move?.inputs.stdin))).toEqual({
+        ownerId: "vanixiets-cluster",
+        fromPrefix: "externaldns-",
+        toPrefix: "externaldns-%{record_type}.",
+        token: MINTED_TOKEN,
+        zones: [
+          { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "example.com" },
+          { id: LOOKED_UP_ZONE_IDS["example.org"], name: "example.org" },
+        ],
+      });
+      expect(await plaintextOccurrences(move?.wireInputs, MINTED_TOKEN)).toEqual([]);
+      const component = run.constructed.find(
+        (resource) => resource.type === "vanixiets:dns:TxtOwnershipMove",
+      );
+      const dependsOn = component?.opts.dependsOn as pulumi.Resource[];
+      const urns = await Promise.all(dependsOn.map((dependency) => resolved(dependency.urn)));
+      expect(urns.map((urn) => urn.split("::").at(-1))).toEqual(["external-dns-chart"]);
+    } finally {
+      delete process.env.PULUMI_K8S_ENABLE_PATCH_FORCE;
+      warn.mockRestore();
+    }
+  });
+
+  it("has no move step without migrateFromTxtPrefix", async () => {
+    const run = await runProgram("production", stackConfig("production"));
+    expect(
+      run.constructed.filter((resource) => resource.type === "vanixiets:dns:TxtOwnershipMove"),
+    ).toEqual([]);
+    expect(
+      run.record
+        .ofType("command:local:Command")
+        .map((resource) => resource.inputs.create)
+        .filter((create) => create === MOVE_COMMAND),
+    ).toEqual([]);
   });
 });

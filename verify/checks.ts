@@ -10,7 +10,12 @@ import { crdShortfalls, gatewayApiInstallHint, type RequiredCrd } from "../compo
 import { type HostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { OPERATOR_ERROR_HINTS } from "../components/sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
-import { MANAGED_RECORD_TYPES, ownershipTxtName } from "../components/txtRecords";
+import {
+  MANAGED_RECORD_TYPES,
+  ownedRecordOf,
+  ownershipTxtName,
+  UNTYPED_OWNERSHIP_TYPES,
+} from "../components/txtRecords";
 
 export type Status = "pass" | "warn" | "fail";
 
@@ -593,34 +598,6 @@ function ownedTxtRecords(zoneRecords: ZoneRecord[], owner: string): ZoneRecord[]
 export function hostOfOwnershipRecord(txtName: string, txtPrefix: string): string | undefined {
   return ownedRecordOf(txtName, txtPrefix)?.host;
 }
-
-/**
- * The record (host and type) an ownership TXT record name stands for. Besides
- * the typed names 0.21 writes, it reads the untyped names external-dns 0.14
- * wrote beside them (prefix + host, for every type but AAAA), which 0.21 still
- * honours but never deletes: those have no `recordType`.
- */
-export function ownedRecordOf(
-  txtName: string,
-  txtPrefix: string,
-): { host: string; recordType?: string } | undefined {
-  const prefix = txtPrefix.toLowerCase();
-  for (const recordType of MANAGED_RECORD_TYPES) {
-    const type = recordType.toLowerCase();
-    const head = prefix.includes("%{record_type}")
-      ? prefix.replaceAll("%{record_type}", type)
-      : `${prefix}${type}-`;
-    const host = txtName.startsWith(head) ? txtName.slice(head.length) : "";
-    if (host && ownershipTxtName(host, recordType, txtPrefix) === txtName)
-      return { host, recordType };
-  }
-  if (prefix.includes("%{record_type}") || !txtName.startsWith(prefix)) return undefined;
-  const host = txtName.slice(prefix.length);
-  return host.includes(".") ? { host } : undefined;
-}
-
-/** The record types an untyped (external-dns 0.14) ownership record can stand for. */
-const UNTYPED_OWNERSHIP_TYPES = ["A", "CNAME"];
 
 const LOG_PATTERNS: { check: string; pattern: RegExp; status: Status; hint: string }[] = [
   {

@@ -2,16 +2,16 @@
  * What Cloudflare says about the token and the zones' ownership records. The
  * token goes into the Authorization header and nowhere else.
  */
+import {
+  CLOUDFLARE_API,
+  listDnsRecords,
+  type CloudflareAccess as RecordsAccess,
+} from "../components/cloudflareRecords";
 import type { TokenObservation, ZoneRecord } from "./checks";
 
-export const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
-
-export interface CloudflareAccess {
-  token: string;
+export interface CloudflareAccess extends RecordsAccess {
   /** Account of an account-owned token; undefined for a user token. */
   accountId?: string;
-  /** API base URL; tests point it at a local server. */
-  baseUrl?: string;
 }
 
 async function get(access: CloudflareAccess, path: string): Promise<Response> {
@@ -42,23 +42,15 @@ export async function verifyToken(access: CloudflareAccess): Promise<TokenObserv
   };
 }
 
-/** Every record of the zones (page size 5000: one request per zone for most zones). */
+/** Every record of the zones; undefined when Cloudflare refuses or cannot be reached. */
 export async function listZoneRecords(
   access: CloudflareAccess,
   zoneIds: string[],
 ): Promise<ZoneRecord[] | undefined> {
-  const records: ZoneRecord[] = [];
-  for (const zoneId of zoneIds) {
-    for (let page = 1; ; page++) {
-      const response = await get(access, `/zones/${zoneId}/dns_records?per_page=5000&page=${page}`);
-      if (!response.ok) return undefined;
-      const body = (await response.json()) as {
-        result: ZoneRecord[];
-        result_info?: { total_pages?: number };
-      };
-      records.push(...body.result.map(({ name, type, content }) => ({ name, type, content })));
-      if (page >= (body.result_info?.total_pages ?? 1)) break;
-    }
+  try {
+    const zones = await Promise.all(zoneIds.map((zoneId) => listDnsRecords(access, zoneId)));
+    return zones.flat().map(({ name, type, content }) => ({ name, type, content }));
+  } catch {
+    return undefined;
   }
-  return records;
 }

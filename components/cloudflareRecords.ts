@@ -1,0 +1,109 @@
+/**
+ * The few calls of Cloudflare's DNS records API this program makes itself
+ * (besides the provider's): listing a zone's records, and one atomic batch of
+ * record changes. The token goes into the Authorization header and nowhere
+ * else; errors carry Cloudflare's status and messages, never the request.
+ */
+
+export const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
+
+export interface CloudflareAccess {
+  token: string;
+  /** API base URL; default Cloudflare's. Tests point it at a local server. */
+  baseUrl?: string;
+}
+
+export interface DnsRecord {
+  id: string;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+}
+
+/** A TXT record to create. */
+export interface NewTxtRecord {
+  name: string;
+  content: string;
+  ttl: number;
+}
+
+/** Cloudflare's page size limit for DNS record listings. */
+const PAGE_SIZE = 5000;
+
+export class CloudflareApiError extends Error {}
+
+/** Every record of a zone, across pages. */
+export async function listDnsRecords(
+  access: CloudflareAccess,
+  zoneId: string,
+): Promise<DnsRecord[]> {
+  const records: DnsRecord[] = [];
+  for (let page = 1; ; page++) {
+    const body = (await call(
+      access,
+      "GET",
+      `/zones/${zoneId}/dns_records?per_page=${PAGE_SIZE}&page=${page}`,
+    )) as { result: DnsRecord[]; result_info?: { total_pages?: number } };
+    records.push(
+      ...body.result.map(({ id, name, type, content, ttl }) => ({ id, name, type, content, ttl })),
+    );
+    if (page >= (body.result_info?.total_pages ?? 1)) return records;
+  }
+}
+
+/**
+ * Creates and deletes records of one zone in one batch, which Cloudflare
+ * applies all or nothing (deletes first, then creates).
+ */
+export async function batchDnsRecords(
+  access: CloudflareAccess,
+  zoneId: string,
+  changes: { posts: NewTxtRecord[]; deletes: string[] },
+): Promise<void> {
+  await call(access, "POST", `/zones/${zoneId}/dns_records/batch`, {
+    posts: changes.posts.map((record) => ({ type: "TXT", proxied: false, ...record })),
+    deletes: changes.deletes.map((id) => ({ id })),
+  });
+}
+
+async function call(
+  access: CloudflareAccess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`${access.baseUrl ?? CLOUDFLARE_API}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${access.token}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new CloudflareApiError(
+      `${method} ${path.split("?")[0]}: Cloudflare unreachable (${(error as Error).message})`,
+    );
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new CloudflareApiError(
+      `${method} ${path.split("?")[0]}: Cloudflare answered ${response.status}${cloudflareMessages(text)}`,
+    );
+  }
+  return JSON.parse(text);
+}
+
+/** Cloudflare's error messages from a response body, if it has them. */
+function cloudflareMessages(text: string): string {
+  try {
+    const errors = (JSON.parse(text) as { errors?: { code?: number; message?: string }[] }).errors;
+    if (!errors || errors.length === 0) return "";
+    return `: ${errors.map((error) => `${error.message} (${error.code})`).join("; ")}`;
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Moving ownership records to another TXT prefix (`external-dns:migrateFromTxtPrefix`).
+ *
+ * external-dns has no flag for this: with a new `--txt-prefix` it looks only
+ * for the new names, and treats a record whose ownership record has the old
+ * name as someone else's (registry/txt/registry.go, plan/plan.go in 0.21.0):
+ * it neither updates nor deletes it, nor creates anything at its name. So the
+ * stack deploys external-dns with the new prefix first, and once the rollout
+ * has stopped the old process (Recreate), one step copies each ownership
+ * record to its new name and deletes the old one, zone by zone, in Cloudflare
+ * batches that apply all or nothing. Nothing writes old names any more at that
+ * point, so no record made meanwhile can be missed; until the step is done,
+ * external-dns leaves the existing records as they are, and DNS keeps answering.
+ */
+import type { DnsRecord, NewTxtRecord } from "./cloudflareRecords";
+import {
+  MANAGED_RECORD_TYPES,
+  ownedRecordOf,
+  ownershipOwner,
+  ownershipTxtName,
+} from "./txtRecords";
+
+/** Which ownership records move, and where to. */
+export interface OwnershipMoveSettings {
+  /** `--txt-owner-id`: only this owner's records move. */
+  ownerId: string;
+  /** The prefix the records are named with now. */
+  fromPrefix: string;
+  /** The prefix the stack's external-dns runs with. */
+  toPrefix: string;
+}
+
+/** A zone and every record in it. */
+export interface ZoneListing {
+  zoneId: string;
+  zoneName: string;
+  records: DnsRecord[];
+}
+
+/** One ownership record written under its new name; its old name is deleted. */
+export interface OwnershipCopy {
+  from: string;
+  record: NewTxtRecord;
+}
+
+/** The changes at one host, which go into the same batch. */
+export interface HostMove {
+  host: string;
+  copies: OwnershipCopy[];
+  /** Old-prefix ownership records of this owner at the host. */
+  deletes: { id: string; name: string; reason?: string }[];
+}
+
+export interface ZoneMove {
+  zoneId: string;
+  zoneName: string;
+  hosts: HostMove[];
+}
+
+export interface OwnershipMovePlan {
+  /** Zones with something to move. */
+  zones: ZoneMove[];
+  /** What stops the move before any write (names taken, names outside their zone). */
+  conflicts: string[];
+}
+
+/** Why an old-prefix ownership record is deleted without a copy. */
+export const NO_RECORD = "owns no record (an orphan): nothing to carry over";
+export const TYPED_NAME_CARRIES =
+  "external-dns 0.14's untyped form: the typed name beside it carries the ownership";
+
+/**
+ * What the move changes in each zone: for every record external-dns owns
+ * through an old-prefix name (read as 0.21 reads it: the typed name, else the
+ * untyped one for A and CNAME), its ownership record under the new name, with
+ * the same content and TTL; and the deletion of every old-prefix ownership
+ * record of this owner. Ownership records already under their new name stay.
+ */
+export function planOwnershipMove(
+  listings: readonly ZoneListing[],
+  settings: OwnershipMoveSettings,
+): OwnershipMovePlan {
+  const zones: ZoneMove[] = [];
+  const conflicts: string[] = [];
+  for (const listing of listings) {
+    const zone = planZone(listing, settings);
+    conflicts.push(...zone.conflicts);
+    if (zone.hosts.length > 0)
+      zones.push({ zoneId: listing.zoneId, zoneName: listing.zoneName, hosts: zone.hosts });
+  }
+  return { zones, conflicts };
+}
+
+function planZone(
+  listing: ZoneListing,
+  settings: OwnershipMoveSettings,
+): { hosts: HostMove[]; conflicts: string[] } {
+  const { ownerId, fromPrefix, toPrefix } = settings;
+  const txtByName = new Map<string, DnsRecord>();
+  for (const record of listing.records)
+    if (record.type === "TXT") txtByName.set(record.name, record);
+  const isNewName = (name: string) => ownedRecordOf(name, toPrefix)?.recordType !== undefined;
+  // Ownership records named with the old prefix, of any owner: a typed name of another owner decides.
+  const oldOwnership = [...txtByName.values()].filter(
+    (record) =>
+      ownershipOwner(record.content) !== undefined &&
+      !isNewName(record.name) &&
+      ownedRecordOf(record.name, fromPrefix) !== undefined,
+  );
+  const byKey = new Map<string, DnsRecord>();
+  for (const record of oldOwnership) {
+    const owned = ownedRecordOf(record.name, fromPrefix);
+    if (owned) byKey.set(`${owned.host}|${owned.recordType ?? ""}`, record);
+  }
+  const ownerOfRecord = (host: string, type: string): DnsRecord | undefined =>
+    byKey.get(`${host}|${type}`) ?? (type === "AAAA" ? undefined : byKey.get(`${host}|`));
+
+  const hosts = new Map<string, HostMove>();
+  const hostMove = (host: string): HostMove => {
+    const move = hosts.get(host) ?? { host, copies: [], deletes: [] };
+    hosts.set(host, move);
+    return move;
+  };
+  const conflicts: string[] = [];
+  const copied = new Set<string>();
+  for (const record of listing.records) {
+    if (!(MANAGED_RECORD_TYPES as readonly string[]).includes(record.type)) continue;
+    const source = ownerOfRecord(record.name, record.type);
+    if (!source || ownershipOwner(source.content) !== ownerId) continue;
+    const target = ownershipTxtName(record.name, record.type, toPrefix);
+    if (copied.has(target)) continue;
+    copied.add(target);
+    const taken = txtByName.get(target);
+    if (taken && ownershipOwner(taken.content) === ownerId) continue;
+    if (taken) {
+      conflicts.push(
+        `${target}: the new name of ${source.name} (${record.type} ${record.name}) is taken by a TXT record "${taken.content}"`,
+      );
+    } else if (!isWithinZone(target, listing.zoneName)) {
+      conflicts.push(
+        `${target}: the new name of ${source.name} (${record.type} ${record.name}) lies outside zone ${listing.zoneName}; external-dns could not write it either (use a prefix with %{record_type} and a trailing dot)`,
+      );
+    } else {
+      hostMove(record.name).copies.push({
+        from: source.name,
+        record: { name: target, content: source.content, ttl: source.ttl },
+      });
+    }
+  }
+  for (const record of oldOwnership) {
+    if (ownershipOwner(record.content) !== ownerId) continue;
+    const owned = ownedRecordOf(record.name, fromPrefix);
+    if (!owned) continue;
+    const move = hostMove(owned.host);
+    const owns = (type: string) => ownerOfRecord(owned.host, type) === record;
+    const live = listing.records.filter(
+      (candidate) =>
+        candidate.name === owned.host &&
+        (MANAGED_RECORD_TYPES as readonly string[]).includes(candidate.type),
+    );
+    move.deletes.push({
+      id: record.id,
+      name: record.name,
+      ...(live.some((candidate) => owns(candidate.type))
+        ? {}
+        : {
+            reason:
+              owned.recordType === undefined && live.length > 0 ? TYPED_NAME_CARRIES : NO_RECORD,
+          }),
+    });
+  }
+  return { hosts: [...hosts.values()], conflicts };
+}
+
+function isWithinZone(name: string, zoneName: string): boolean {
+  return name === zoneName || name.endsWith(`.${zoneName}`);
+}
+
+/** The move as lines for people: what is copied where, and what is deleted without a copy. */
+export function describeZoneMove(zone: ZoneMove): string[] {
+  return zone.hosts.flatMap((host) => [
+    ...host.copies.map((copy) => `${zone.zoneName}: ${copy.from} → ${copy.record.name}`),
+    ...host.deletes
+      .filter((deleted) => deleted.reason !== undefined)
+      .map((deleted) => `${zone.zoneName}: ${deleted.name} deleted: ${deleted.reason}`),
+  ]);
+}

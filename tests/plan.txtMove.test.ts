@@ -1,0 +1,82 @@
+/**
+ * `npm run plan` for a stack that moves its ownership records to another TXT
+ * prefix (`migrateFromTxtPrefix`): it lists the move step and says what it does.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { runPlanCli } from "../plan/cli";
+import { renderPlan } from "../plan/render";
+import type { Plan } from "../plan/report";
+import { stackConfig } from "../plan/stackFile";
+import { collectUnhandledRejections } from "./support/program";
+
+collectUnhandledRejections();
+
+const movingStack = {
+  ...stackConfig("production"),
+  "external-dns:migrateFromTxtPrefix": "externaldns-",
+};
+
+let json: Plan;
+let human: string;
+
+beforeAll(async () => {
+  let stdout = "";
+  const code = await runPlanCli(["production", "--json", "--hostname", "shop.example.com"], {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: () => {},
+    loadStack: () => movingStack,
+  });
+  expect(code).toBe(0);
+  json = JSON.parse(stdout);
+  human = renderPlan(json);
+});
+
+describe("plan with migrateFromTxtPrefix", () => {
+  it("lists the move step after the chart, in the component", () => {
+    const component = json.resources.find(
+      (resource) => resource.type === "vanixiets:dns:ExternalDns",
+    );
+    expect(component?.children.slice(-2).map((child) => `${child.type} ${child.name}`)).toEqual([
+      "kubernetes:helm.sh/v4:Chart external-dns-chart",
+      "vanixiets:dns:TxtOwnershipMove external-dns-txt-ownership-move",
+    ]);
+  });
+
+  it("says what moves where, with the old and new name of each record asked for", () => {
+    expect(json.txtOwnershipMove).toEqual({
+      ownerId: "hetzner-production",
+      fromPrefix: "externaldns-",
+      toPrefix: "externaldns-%{record_type}.",
+      zones: ["example.com", "example.org"],
+      samples: ["a", "aaaa", "cname"].map((type) => ({
+        host: "shop.example.com",
+        recordType: type.toUpperCase(),
+        from: `externaldns-${type}-shop.example.com`,
+        to: `externaldns-${type}.shop.example.com`,
+      })),
+    });
+    expect(human).toContain(
+      [
+        "Ownership records moved after the chart's rollout (external-dns:migrateFromTxtPrefix), owner hetzner-production, zones example.com, example.org:",
+        '  from prefix "externaldns-" to "externaldns-%{record_type}.": each ownership TXT record of this owner under an old name is written under its new name',
+      ].join("\n"),
+    );
+    expect(human).toContain(
+      "  for the records above:\n    shop.example.com A: externaldns-a-shop.example.com → externaldns-a.shop.example.com\n",
+    );
+  });
+
+  it("has no move section without the option", async () => {
+    let stdout = "";
+    await runPlanCli(["production", "--json"], {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: () => {},
+      loadStack: () => stackConfig("production"),
+    });
+    expect((JSON.parse(stdout) as Plan).txtOwnershipMove).toBeUndefined();
+  });
+});
