@@ -14,7 +14,8 @@
  * switch (`npm run plan --cluster` shows both); that run takes every object over
  * in place, delivers the minted token and rolls the pod onto external-dns 0.21,
  * which owns the old records: no record changes at any point, and deleting the
- * Service deletes its records.
+ * Service deletes its records. Then a second up moves the ownership records to
+ * the apex-safe prefix (`migrateFromTxtPrefix`), after the rollout to it.
  */
 import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
@@ -420,7 +421,9 @@ const REFUSAL_LINES = [
   "Deployment e2e-migration/external-dns already runs external-dns with other TXT registry settings than this stack:",
   '  --txt-prefix: "externaldns-" running, "externaldns-%{record_type}." in this stack',
   "  web.example.com: owned through externaldns-a-web.example.com; this stack would look for externaldns-a.web.example.com",
-  'Nothing was changed. To take over its records, set external-dns:txtPrefix to "externaldns-" and external-dns:txtOwnerId to "vanixiets-cluster" (README: "Migrating a running installation").',
+  'Nothing was changed. To take over its records, set external-dns:txtPrefix to "externaldns-" and external-dns:txtOwnerId to "vanixiets-cluster"; ' +
+    'or, to move them to this stack\'s prefix in the same up, keep external-dns:txtPrefix, set external-dns:txtOwnerId to "vanixiets-cluster" and external-dns:migrateFromTxtPrefix to "externaldns-" ' +
+    '(README: "Migrating a running installation", "Moving to another TXT prefix").',
 ];
 
 describe("a running manual installation (chart 1.14.5)", () => {
@@ -739,5 +742,143 @@ describe("a running manual installation (chart 1.14.5)", () => {
     const preview = await suite.project.preview(["--expect-no-changes"]);
     expect(preview.exitCode, describeRun(preview)).toBe(0);
     expect(await tokenInUse()).toMatchObject({ status: "pass" });
+  });
+});
+
+/** The names of the records left after the adoption phase, before and after the move to the apex-safe prefix. */
+const MOVED = [
+  {
+    host: "shop.example.com",
+    from: "externaldns-cname-shop.example.com",
+    to: "externaldns-cname.shop.example.com",
+  },
+  {
+    host: "api.example.com",
+    from: "externaldns-a-api.example.com",
+    to: "externaldns-a.api.example.com",
+  },
+];
+const NEW_PREFIX = "externaldns-%{record_type}.";
+
+describe("then moving the records to the apex-safe prefix (migrateFromTxtPrefix)", () => {
+  let before: DnsRecord[] = [];
+  let since = 0;
+  const nonOwnership = () =>
+    zoneSnapshot().filter((line) => !/ TXT /.test(line) || !/heritage=external-dns/.test(line));
+
+  it("pulumi preview shows the move step after the chart and says what it will do", async () => {
+    await suite.project.configure({
+      "external-dns:txtPrefix": NEW_PREFIX,
+      "external-dns:migrateFromTxtPrefix": OLD_PREFIX,
+    });
+    before = MOVED.flatMap((move) => recordsNamed(move.from));
+    expect(before.map((record) => record.name)).toEqual(MOVED.map((move) => move.from));
+    const preview = await suite.project.preview();
+    expect(preview.exitCode, describeRun(preview)).toBe(0);
+    expect(preview.output).toContain(
+      'Moving the ownership records of owner vanixiets-cluster from prefix "externaldns-" to "externaldns-%{record_type}." (external-dns:migrateFromTxtPrefix): Deployment e2e-migration/external-dns rolls to the new prefix first',
+    );
+    expect(preview.output).toMatch(
+      /\+ +vanixiets:dns:TxtOwnershipMove +external-dns-txt-ownership-move +create/,
+    );
+    expect(preview.output).toMatch(
+      /\+ +command:local:Command +external-dns-txt-ownership-move-copy +create/,
+    );
+    expect(MOVED.flatMap((move) => recordsNamed(move.from))).toEqual(before);
+  });
+
+  it("pulumi up rolls external-dns to the new prefix, then moves each ownership record in one batch, after the old process stopped", async () => {
+    baseline = nonOwnership();
+    deviations.length = 0;
+    sampler = setInterval(() => {
+      const now = nonOwnership();
+      if (now.join("\n") !== baseline.join("\n"))
+        deviations.push(`${new Date().toISOString()}: ${now.join("; ")}`);
+    }, 100);
+    since = suite.api.requests.all.length;
+    const processesBefore = dns().pods.history.length;
+    const up = await suite.project.up();
+    clearInterval(sampler);
+    expect(up.exitCode, describeRun(up)).toBe(0);
+    for (const move of MOVED) expect(up.output).toContain(`example.com: ${move.from} → ${move.to}`);
+    expect(up.output).toContain(
+      'Moved the ownership records of owner vanixiets-cluster, from prefix "externaldns-" to "externaldns-%{record_type}.": 2 written under the new name, 2 old name(s) deleted.',
+    );
+    expect(up.output).not.toContain(suite.api.state.tokenValue(dns().runningTokenId()));
+
+    const deployment = await availableDeployment(suite.cluster, suite.namespace);
+    expect(containerArgs(deployment)).toContain(`--txt-prefix=${NEW_PREFIX}`);
+    const history = dns().pods.history;
+    expect(history).toHaveLength(processesBefore + 1);
+    expect(dns().pods.maxConcurrent(), "external-dns processes running at once").toBe(1);
+    const [previous, current] = history.slice(-2);
+    const batches = suite.api.requests.all
+      .slice(since)
+      .filter((request) => request.kind === "dns_records.batch");
+    expect(
+      batches.map((request) => `${request.status} ${request.recordNames?.sort().join(",")}`),
+    ).toEqual([
+      `200 ${MOVED.flatMap((move) => [move.from, move.to])
+        .sort()
+        .join(",")}`,
+    ]);
+    expect(previous.stoppedAt ?? Number.POSITIVE_INFINITY).toBeLessThan(batches[0].time);
+    expect(current.startedAt).toBeLessThan(batches[0].time);
+  });
+
+  it("no record changed at any point; each ownership record has its new name, the same content, and no old name is left", async () => {
+    expect(
+      deviations,
+      "samples of the zones' records (ownership records aside) that differed",
+    ).toEqual([]);
+    expect(nonOwnership()).toEqual(baseline);
+    for (const [index, move] of MOVED.entries()) {
+      expect(recordsNamed(move.from)).toEqual([]);
+      const [moved, ...more] = recordsNamed(move.to);
+      expect(more).toEqual([]);
+      expect({ content: moved.content, ttl: moved.ttl }).toEqual({
+        content: before[index].content,
+        ttl: before[index].ttl,
+      });
+    }
+    expect(
+      writes(suite.api.requests.all.slice(since)).filter((write) => !/ 200 /.test(write)),
+    ).toEqual([]);
+    expect(suite.api.requests.count((request) => request.status >= 400)).toBe(0);
+  });
+
+  it("external-dns on the new prefix owns every record: up to date, and deleting the Ingress deletes its CNAME and new ownership record", async () => {
+    await dns().waitForReconciles(2, COM.id);
+    expect(dns().pods.errorLines()).toEqual([]);
+    expect(dns().pods.crashes()).toEqual([]);
+    await dns().pods.waitForLines(UP_TO_DATE, 1);
+    const [shop, api] = MOVED;
+    const apiBefore = [...recordsNamed(api.host), ...recordsNamed(api.to)];
+    await suite.cluster.delete({
+      apiVersion: "networking.k8s.io/v1",
+      plural: "ingresses",
+      namespace: suite.namespace,
+      name: "shop",
+    });
+    await waitFor(
+      "external-dns to delete shop.example.com",
+      60_000,
+      async () => (recordsNamed(shop.host).length === 0 ? true : undefined),
+      async () => dns().pods.lines.slice(-8).join("\n"),
+    );
+    await dns().waitForReconciles(2, COM.id);
+    expect(recordsNamed(shop.to)).toEqual([]);
+    expect([...recordsNamed(api.host), ...recordsNamed(api.to)]).toEqual(apiBefore);
+    const { results } = await dns().verify();
+    expect(
+      results.filter((result) => result.status === "fail"),
+      summarize(results).join("\n"),
+    ).toEqual([]);
+    expect(results.find((result) => result.check === "orphans")).toMatchObject({ status: "pass" });
+  });
+
+  it("the next preview has nothing to change", async () => {
+    const preview = await suite.project.preview(["--expect-no-changes"]);
+    expect(preview.exitCode, describeRun(preview)).toBe(0);
   });
 });

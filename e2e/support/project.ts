@@ -25,7 +25,7 @@ export const PROJECT_ROOT = process.env.E2E_PROJECT_DIR || CHECKOUT;
 
 /** What the program needs to run: copied. node_modules: linked. */
 const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"];
-const PROJECT_DIRECTORIES = ["components", "stacks", "plan", "verify"];
+const PROJECT_DIRECTORIES = ["components", "commands", "stacks", "plan", "verify"];
 
 /** As realworld's env.sh sets them: no update check, no plugin downloads, no plugins from PATH. */
 const PULUMI_SETTINGS = {
