@@ -20,8 +20,16 @@ import type { MoveCommandInput } from "../components/txtOwnershipMoveStep";
 /** Changes per batch: Cloudflare's batch limit on the Free plan. */
 export const BATCH_LIMIT = 200;
 
+/** What holds while the move is not done, and what to do: part of every failure message. */
+export const UNTIL_MOVED =
+  "Until the move is done, external-dns leaves the records owned through the old names as they are " +
+  "(DNS keeps answering; they are neither updated nor deleted): fix the cause and run pulumi up again, which moves what is left.";
+
+/** Cloudflare's answer to a token used from outside its allowed addresses (error 9109). */
+const FROM_LOCATION = /Cannot use the access token from location/;
+
 async function main(): Promise<void> {
-  const input = JSON.parse(await readStdin()) as MoveCommandInput;
+  const input = parseInput(await readStdin());
   const access: CloudflareAccess = { token: input.token, baseUrl: input.baseUrl };
   const listings: ZoneListing[] = [];
   for (const zone of input.zones)
@@ -52,7 +60,7 @@ async function main(): Promise<void> {
       } catch (error) {
         fail(
           `Moving the ${heading} stopped in zone ${zone.zoneName}: ${(error as Error).message}. ` +
-            `${moved} were moved before (each batch applies all or nothing); run pulumi up again to move the rest.`,
+            `${moved} were moved before (each batch applies all or nothing).\n${hint(error as Error)}`,
         );
       }
       moved += hosts.reduce((sum, host) => sum + host.copies.length, 0);
@@ -84,6 +92,23 @@ export function batches(hosts: readonly HostMove[]): HostMove[][] {
   return result;
 }
 
+/** The step's input; a parse error is not quoted, as it would quote the input (and the token). */
+function parseInput(text: string): MoveCommandInput {
+  try {
+    return JSON.parse(text) as MoveCommandInput;
+  } catch {
+    return fail("The input on stdin is not the JSON the TxtOwnershipMove step writes.");
+  }
+}
+
+/** The remedy for a failure, naming the address restriction when Cloudflare refused the location. */
+export function hint(error: Error): string {
+  return FROM_LOCATION.test(error.message)
+    ? "The minted token works only from external-dns:tokenAllowedCidrs, and this step runs where pulumi up runs: " +
+        `run that up from an address in the list (or add this machine's for the move). ${UNTIL_MOVED}`
+    : UNTIL_MOVED;
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -96,5 +121,7 @@ function fail(message: string): never {
 }
 
 if (require.main === module) {
-  main().catch((error: Error) => fail(`Moving the ownership records failed: ${error.message}`));
+  main().catch((error: Error) =>
+    fail(`Moving the ownership records failed: ${error.message}\n${hint(error)}`),
+  );
 }

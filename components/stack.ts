@@ -110,9 +110,11 @@ function targetCluster(settings: Settings): {
 /**
  * Fails when an external-dns already runs in the namespace with TXT registry
  * settings other than the stack's: taking over would orphan every record it
- * owns (components/txtRegistry.ts), unless the stack moves them from its prefix. With the same settings, one this program
- * did not deploy is taken over only by a run with the Kubernetes provider's
- * force switch, which it announces, and only once no Helm release tracks it.
+ * owns (components/txtRegistry.ts), unless the stack moves them from its
+ * prefix (`migrateFromTxtPrefix`, announced). With the same settings, one this
+ * program did not deploy is taken over only by a run with the Kubernetes
+ * provider's force switch, which it announces, and only once no Helm release
+ * tracks it.
  * Returns the warning when it cannot ask.
  */
 async function checkRunningExternalDns(

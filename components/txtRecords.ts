@@ -85,8 +85,8 @@ export function ownershipRecords(hosts: readonly string[], txtPrefix: string): O
 /**
  * The owner an ownership TXT record's content names, read as external-dns
  * 0.21 reads it (`endpoint.NewLabelsFromStringPlain`): quotes dropped, comma
- * separated `key=value` pairs, `heritage=external-dns` required. Undefined for
- * any other TXT record (SPF, DMARC, a hand-made note).
+ * separated `key=value` pairs, `heritage=external-dns` required; "" when it
+ * names none. Undefined for any other TXT record (SPF, DMARC, a hand-made note).
  */
 export function ownershipOwner(content: string): string | undefined {
   const labels = new Map<string, string>();
@@ -95,5 +95,5 @@ export function ownershipOwner(content: string): string | undefined {
     if (parts.length === 2) labels.set(parts[0], parts[1]);
   }
   if (labels.get("heritage") !== "external-dns") return undefined;
-  return labels.get("external-dns/owner");
+  return labels.get("external-dns/owner") ?? "";
 }

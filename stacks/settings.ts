@@ -278,6 +278,12 @@ function crossCheckWarnings(values: Partial<OptionValues>): string[] {
         `Use e.g. "externaldns-%{record_type}."`,
     );
   }
+  if (values.migrateFromTxtPrefix !== undefined && (values.tokenAllowedCidrs ?? []).length > 0) {
+    warnings.push(
+      `${qualified("migrateFromTxtPrefix")}: the ownership move runs where pulumi up runs, with the minted token, which Cloudflare accepts only from ${qualified("tokenAllowedCidrs")} ` +
+        `(${values.tokenAllowedCidrs?.join(", ")}): run that up from an address in the list, or add this machine's for the move`,
+    );
+  }
   if (values.tokenOwner === "user" && values.accountId !== undefined) {
     warnings.push(
       `${qualified("accountId")}: is ignored while ${qualified("tokenOwner")} is "user" (the token belongs to the bootstrap token's user)`,

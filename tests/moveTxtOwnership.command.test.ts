@@ -5,13 +5,14 @@
  */
 import { spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UNTIL_MOVED } from "../commands/moveTxtOwnership";
 import { tokenPolicies } from "../components/tokenPolicy";
-import type { MoveCommandInput } from "../components/txtOwnershipMoveStep";
-import { MOVE_COMMAND } from "../components/txtOwnershipMoveStep";
+import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMoveStep";
 import {
   type CloudflareApi,
   DEFAULT_ZONES,
   startCloudflareApi,
+  ZONE_SCOPE,
 } from "../e2e/support/cloudflareApi";
 import { PROJECT_ROOT } from "../plan/stackFile";
 
@@ -154,6 +155,45 @@ describe("the move command", () => {
     expect(result.stderr).toMatch(
       /^Moving the ownership records failed: GET \/zones\/[0-9a-f]+\/dns_records: Cloudflare answered 40[13]/,
     );
+    expect(result.stderr).toContain(UNTIL_MOVED);
     expect(result.stderr).not.toContain("x".repeat(40));
+  });
+
+  it("names tokenAllowedCidrs when the token is refused from this machine's address", async () => {
+    const restricted = api.state.mintToken({
+      name: "external-dns-restricted",
+      policies: [
+        {
+          effect: "allow",
+          permission_groups: [{ id: DNS_WRITE }, { id: ZONE_READ }],
+          resources: { [`${ZONE_SCOPE}.${COM.id}`]: "*" },
+        },
+      ],
+      condition: { request_ip: { in: ["198.51.100.0/24"] } },
+    });
+    const result = await runMove(
+      input({ token: restricted.value, zones: [{ id: COM.id, name: COM.name }] }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Cannot use the access token from location");
+    expect(result.stderr).toContain(
+      "The minted token works only from external-dns:tokenAllowedCidrs, and this step runs where pulumi up runs",
+    );
+  });
+
+  it("does not quote its input when it cannot parse it", async () => {
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = spawn("sh", ["-c", MOVE_COMMAND], { cwd: PROJECT_ROOT });
+      let stderr = "";
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      child.on("close", (code) => resolve({ code: code ?? -1, stderr }));
+      child.stdin.end(`{"token":"${token}",`);
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "The input on stdin is not the JSON the TxtOwnershipMove step writes.\n",
+    );
   });
 });

@@ -68,6 +68,14 @@ describe("plan with migrateFromTxtPrefix", () => {
     );
   });
 
+  it("warns that the move runs from this machine, where the IP-restricted token must work", () => {
+    expect(json.warnings).toContainEqual(
+      expect.stringMatching(
+        /^external-dns:migrateFromTxtPrefix: the ownership move runs where pulumi up runs, with the minted token, which Cloudflare accepts only from external-dns:tokenAllowedCidrs \(203\.0\.113\.10\/32, 2001:db8:10::\/48\)/,
+      ),
+    );
+  });
+
   it("has no move section without the option", async () => {
     let stdout = "";
     await runPlanCli(["production", "--json"], {

@@ -667,6 +667,19 @@ describe("loadSettings: regex filters", () => {
   it("takes migrateFromTxtPrefix beside another txtPrefix", () => {
     const result = load({ migrateFromTxtPrefix: "externaldns-" });
     expect(result.kind === "enabled" && result.settings.migrateFromTxtPrefix).toBe("externaldns-");
+    expect(result.warnings).toEqual([]);
+  });
+
+  it("warns that the move needs the machine running pulumi up inside tokenAllowedCidrs", () => {
+    expect(
+      warningsFor({
+        migrateFromTxtPrefix: "externaldns-",
+        tokenAllowedCidrs: json(["203.0.113.10/32"]),
+      }),
+    ).toEqual([
+      "external-dns:migrateFromTxtPrefix: the ownership move runs where pulumi up runs, with the minted token, which Cloudflare accepts only from external-dns:tokenAllowedCidrs " +
+        "(203.0.113.10/32): run that up from an address in the list, or add this machine's for the move",
+    ]);
   });
 
   it("warns about an apex-unsafe txtPrefix only when the filter admits a zone apex", () => {
