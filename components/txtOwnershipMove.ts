@@ -99,13 +99,9 @@ function planZone(
   const txtByName = new Map<string, DnsRecord>();
   for (const record of listing.records)
     if (record.type === "TXT") txtByName.set(record.name, record);
-  const isNewName = (name: string) => ownedRecordOf(name, toPrefix)?.recordType !== undefined;
   // Ownership records named with the old prefix, of any owner: a typed name of another owner decides.
   const oldOwnership = [...txtByName.values()].filter(
-    (record) =>
-      ownershipOwner(record.content) !== undefined &&
-      !isNewName(record.name) &&
-      ownedRecordOf(record.name, fromPrefix) !== undefined,
+    (record) => ownershipOwner(record.content) !== undefined && hasOldName(record.name, settings),
   );
   const byKey = new Map<string, DnsRecord>();
   for (const record of oldOwnership) {
@@ -170,6 +166,21 @@ function planZone(
     });
   }
   return { hosts: [...hosts.values()], conflicts };
+}
+
+/**
+ * Whether a TXT record name is an ownership record name under the old prefix
+ * only: the new prefix's typed names (which can parse under the old prefix
+ * too, e.g. `externaldns-a.web…` as 0.14's untyped name of `a.web…`) are new.
+ */
+export function hasOldName(
+  name: string,
+  { fromPrefix, toPrefix }: Pick<OwnershipMoveSettings, "fromPrefix" | "toPrefix">,
+): boolean {
+  return (
+    ownedRecordOf(name, toPrefix)?.recordType === undefined &&
+    ownedRecordOf(name, fromPrefix) !== undefined
+  );
 }
 
 function isWithinZone(name: string, zoneName: string): boolean {

@@ -875,6 +875,9 @@ describe("then moving the records to the apex-safe prefix (migrateFromTxtPrefix)
       summarize(results).join("\n"),
     ).toEqual([]);
     expect(results.find((result) => result.check === "orphans")).toMatchObject({ status: "pass" });
+    expect(results.find((result) => result.check === "ownership move")).toMatchObject({
+      status: "pass",
+    });
   });
 
   it("the next preview has nothing to change", async () => {

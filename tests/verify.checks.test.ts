@@ -20,6 +20,7 @@ import {
   logChecks,
   orphanChecks,
   ownerOf,
+  ownershipMoveChecks,
   recordChecks,
   secretChainChecks,
   tokenChecks,
@@ -390,6 +391,37 @@ describe("orphan checks", () => {
     ]);
     expect(legacyOwnershipChecks(zone, expected)).toEqual([]);
     expect(legacyOwnershipChecks(undefined, migrated)).toEqual([]);
+  });
+
+  it("fail, with migrateFromTxtPrefix, while ownership records of this owner still have old names", () => {
+    const owner = '"heritage=external-dns,external-dns/owner=hetzner-production"';
+    const other = '"heritage=external-dns,external-dns/owner=another-cluster"';
+    const moving = { ...expected, migrateFromTxtPrefix: "externaldns-" };
+    const moved: ZoneRecord[] = [
+      { name: "web.example.com", type: "A", content: "203.0.113.1" },
+      // The new name parses as an untyped old name of a.web.example.com too: it is new.
+      { name: "externaldns-a.web.example.com", type: "TXT", content: owner },
+      { name: "externaldns-a-theirs.example.com", type: "TXT", content: other },
+    ];
+    const left: ZoneRecord[] = [
+      ...moved,
+      { name: "shop.example.com", type: "CNAME", content: "lb.example.net" },
+      { name: "externaldns-cname-shop.example.com", type: "TXT", content: owner },
+      { name: "externaldns-shop.example.com", type: "TXT", content: owner },
+    ];
+    expect(ownershipMoveChecks(moved, moving)).toEqual([
+      expect.objectContaining({ check: "ownership move", status: "pass" }),
+    ]);
+    expect(ownershipMoveChecks(left, moving)).toEqual([
+      expect.objectContaining({
+        check: "ownership move",
+        status: "fail",
+        detail:
+          'ownership records still under the old prefix "externaldns-": externaldns-cname-shop.example.com, externaldns-shop.example.com',
+      }),
+    ]);
+    expect(ownershipMoveChecks(left, expected)).toEqual([]);
+    expect(ownershipMoveChecks(undefined, moving)).toEqual([]);
   });
 
   it("pass when every record of this owner has a source", () => {

@@ -10,6 +10,7 @@ import { crdShortfalls, gatewayApiInstallHint, type RequiredCrd } from "../compo
 import { type HostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { OPERATOR_ERROR_HINTS } from "../components/sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
+import { hasOldName } from "../components/txtOwnershipMove";
 import {
   MANAGED_RECORD_TYPES,
   ownedRecordOf,
@@ -36,6 +37,8 @@ export interface Expectations extends HostnameFilter {
   policy: string;
   txtOwnerId: string;
   txtPrefix: string;
+  /** `migrateFromTxtPrefix`: the prefix the stack moves ownership records from, if any. */
+  migrateFromTxtPrefix?: string;
   /** The Gateway API CRDs the sources need, with the version external-dns reads. */
   requiredCrds: RequiredCrd[];
 }
@@ -583,6 +586,41 @@ export function legacyOwnershipChecks(
       status: "warn",
       detail: `ownership records in external-dns 0.14's untyped form, beside the typed ones 0.21 reads: ${legacy.join(", ")}`,
       hint: "external-dns 0.21 never deletes these, so each is left behind when its record is deleted: delete them in Cloudflare now (0.21 keeps ownership through the typed names; after a rollback, 0.14 writes them again)",
+    },
+  ];
+}
+
+/**
+ * With `migrateFromTxtPrefix` set: whether the move is done, i.e. no ownership
+ * record of this owner still has an old name. One left means external-dns does
+ * not own its record (it neither updates nor deletes it) until the next up moves it.
+ */
+export function ownershipMoveChecks(
+  zoneRecords: ZoneRecord[] | undefined,
+  expected: Expectations,
+): CheckResult[] {
+  const fromPrefix = expected.migrateFromTxtPrefix;
+  if (fromPrefix === undefined || zoneRecords === undefined) return [];
+  const left = ownedTxtRecords(zoneRecords, expected.txtOwnerId)
+    .filter((record) => hasOldName(record.name, { fromPrefix, toPrefix: expected.txtPrefix }))
+    .map((record) => record.name)
+    .sort();
+  if (left.length === 0)
+    return [
+      {
+        area: "records",
+        check: "ownership move",
+        status: "pass",
+        detail: `no ownership record of this owner is left under ${JSON.stringify(fromPrefix)}`,
+      },
+    ];
+  return [
+    {
+      area: "records",
+      check: "ownership move",
+      status: "fail",
+      detail: `ownership records still under the old prefix ${JSON.stringify(fromPrefix)}: ${left.join(", ")}`,
+      hint: 'external-dns does not own their records until they are moved: run pulumi up (its TxtOwnershipMove step says why it failed; README: "Moving to another TXT prefix")',
     },
   ];
 }

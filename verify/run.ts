@@ -17,6 +17,7 @@ import {
   legacyOwnershipChecks,
   logChecks,
   orphanChecks,
+  ownershipMoveChecks,
   recordChecks,
   secretChainChecks,
   type TokenObservation,
@@ -108,6 +109,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
       ...recordChecks(cluster.declared, resolved, expected),
       ...orphanChecks(zoneRecords, cluster.declared, expected),
       ...legacyOwnershipChecks(zoneRecords, expected),
+      ...ownershipMoveChecks(zoneRecords, expected),
       ...logChecks(cluster.log),
     ],
   };
@@ -121,6 +123,7 @@ export function expectations(settings: Settings, containerArgs: string[]): Expec
     policy: settings.policy,
     txtOwnerId: settings.txtOwnerId,
     txtPrefix: settings.txtPrefix,
+    migrateFromTxtPrefix: settings.migrateFromTxtPrefix,
     domainFilters: settings.domainFilters,
     excludeDomains: settings.excludeDomains,
     regexDomainFilter: settings.regexDomainFilter,
