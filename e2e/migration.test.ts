@@ -23,12 +23,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import type { Plan } from "../plan/report";
-import {
-  DNS_WRITE_KINDS,
-  type DnsRecord,
-  type RecordedRequest,
-  ZONE_SCOPE,
-} from "./support/cloudflareApi";
+import { DNS_WRITE_KINDS, type DnsRecord, type RecordedRequest } from "./support/cloudflareApi";
 import { type CloudflareProxy, startCloudflareProxy } from "./support/cloudflareProxy";
 import { type Cluster, type KubeObject, waitFor } from "./support/cluster";
 import { startStandInDns } from "./support/dnsServer";
@@ -58,9 +53,6 @@ const OLD_BINARY = "external-dns-v0.14.2";
 const [COM, ORG] = STACK_ZONES;
 const OLD_OWNER = "vanixiets-cluster";
 const OLD_PREFIX = "externaldns-";
-/** Cloudflare's DNS Write and Zone Read permission groups (as the stand-in serves them). */
-const DNS_WRITE_GROUP = "4755a26eedb94da69e1066d98aa820be";
-const ZONE_READ_GROUP = "c8fed203ed3043cba015a93ad1616f1f";
 
 const SOURCES = [
   "service",
@@ -318,16 +310,10 @@ let dashboardTokenId = "";
 
 /** As the README of the manual setup says: `sops --encrypt --age <operator key> --encrypted-suffix Templates`. */
 async function handMadeSopsSecret(suite: StackSuite): Promise<void> {
-  const dashboard = suite.api.state.mintToken({
-    name: "external-dns (made in the dashboard)",
-    policies: [
-      {
-        effect: "allow",
-        permission_groups: [{ id: DNS_WRITE_GROUP }, { id: ZONE_READ_GROUP }],
-        resources: Object.fromEntries(suite.zones.map((zone) => [`${ZONE_SCOPE}.${zone.id}`, "*"])),
-      },
-    ],
-  });
+  const dashboard = suite.api.state.mintDnsToken(
+    "external-dns (made in the dashboard)",
+    suite.zones.map((zone) => zone.id),
+  );
   dashboardTokenId = dashboard.id;
   const plaintext = join(suite.project.dir, "external-dns-cloudflare.yaml");
   writeFileSync(

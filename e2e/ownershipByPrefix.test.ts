@@ -14,12 +14,7 @@
  */
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type CloudflareApi,
-  DNS_WRITE_KINDS,
-  startCloudflareApi,
-  ZONE_SCOPE,
-} from "./support/cloudflareApi";
+import { type CloudflareApi, DNS_WRITE_KINDS, startCloudflareApi } from "./support/cloudflareApi";
 import { Cluster } from "./support/cluster";
 import { checkEnvironment, describeProblems } from "./support/environment";
 import { loadBalancerService } from "./support/sources";
@@ -30,8 +25,6 @@ const OWNER = "vanixiets-cluster";
 const OLD_PREFIX = "externaldns-";
 const NEW_PREFIX = "externaldns-%{record_type}.";
 const [COM] = STACK_ZONES;
-const DNS_WRITE_GROUP = "4755a26eedb94da69e1066d98aa820be";
-const ZONE_READ_GROUP = "c8fed203ed3043cba015a93ad1616f1f";
 const ownership = (resource: string) =>
   `"heritage=external-dns,external-dns/owner=${OWNER},external-dns/resource=${resource}"`;
 
@@ -70,16 +63,7 @@ beforeAll(async () => {
     { type: "A", name: "gone", content: "203.0.113.61" },
     { type: "TXT", name: "externaldns-a-gone", content: ownership(`service/${NAMESPACE}/gone`) },
   ]);
-  token = api.state.mintToken({
-    name: "external-dns",
-    policies: [
-      {
-        effect: "allow",
-        permission_groups: [{ id: DNS_WRITE_GROUP }, { id: ZONE_READ_GROUP }],
-        resources: { [`${ZONE_SCOPE}.${COM.id}`]: "*" },
-      },
-    ],
-  }).value;
+  token = api.state.mintDnsToken("external-dns", [COM.id]).value;
 }, 120_000);
 
 beforeEach(() => {

@@ -6,19 +6,15 @@
 import { spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UNTIL_MOVED } from "../commands/moveTxtOwnership";
-import { tokenPolicies } from "../components/tokenPolicy";
 import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMoveStep";
 import {
   type CloudflareApi,
   DEFAULT_ZONES,
   startCloudflareApi,
-  ZONE_SCOPE,
 } from "../e2e/support/cloudflareApi";
 import { PROJECT_ROOT } from "../plan/stackFile";
 
 const [COM, ORG] = DEFAULT_ZONES;
-const DNS_WRITE = "4755a26eedb94da69e1066d98aa820be";
-const ZONE_READ = "c8fed203ed3043cba015a93ad1616f1f";
 const OWNER = "vanixiets-cluster";
 const ownership = (resource: string, owner = OWNER) =>
   `"heritage=external-dns,external-dns/owner=${owner},external-dns/resource=${resource}"`;
@@ -28,17 +24,7 @@ let token: string;
 
 beforeEach(async () => {
   api = await startCloudflareApi();
-  const policies = tokenPolicies([COM.id, ORG.id], [DNS_WRITE, ZONE_READ]).map((policy) => ({
-    effect: policy.effect,
-    permission_groups: policy.permissionGroups,
-    resources: JSON.parse(policy.resources as string),
-  }));
-  const response = await fetch(`${api.url}/user/tokens`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${api.bootstrapToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ name: "external-dns-test", policies }),
-  });
-  token = ((await response.json()) as { result: { value: string } }).result.value;
+  token = api.state.mintDnsToken("external-dns", [COM.id, ORG.id]).value;
 });
 
 afterEach(async () => {
@@ -160,16 +146,8 @@ describe("the move command", () => {
   });
 
   it("names tokenAllowedCidrs when the token is refused from this machine's address", async () => {
-    const restricted = api.state.mintToken({
-      name: "external-dns-restricted",
-      policies: [
-        {
-          effect: "allow",
-          permission_groups: [{ id: DNS_WRITE }, { id: ZONE_READ }],
-          resources: { [`${ZONE_SCOPE}.${COM.id}`]: "*" },
-        },
-      ],
-      condition: { request_ip: { in: ["198.51.100.0/24"] } },
+    const restricted = api.state.mintDnsToken("external-dns-restricted", [COM.id], {
+      request_ip: { in: ["198.51.100.0/24"] },
     });
     const result = await runMove(
       input({ token: restricted.value, zones: [{ id: COM.id, name: COM.name }] }),

@@ -135,6 +135,10 @@ export const DEFAULT_ZONES: ReadonlyArray<Pick<Zone, "id" | "name">> = [
   { id: "9f86d081884c7d659a2feaa0c55ad015", name: "example.net" },
 ];
 
+/** Cloudflare's zone-scoped "DNS Write" and "Zone Read" permission groups: what external-dns's token holds. */
+export const DNS_WRITE_GROUP_ID = "4755a26eedb94da69e1066d98aa820be";
+export const ZONE_READ_GROUP_ID = "c8fed203ed3043cba015a93ad1616f1f";
+
 /**
  * Real Cloudflare groups (IDs and scopes as in Cloudflare's catalog), plus:
  * a "DNS Write" in the account scope, as Cloudflare has same-named groups in
@@ -143,9 +147,9 @@ export const DEFAULT_ZONES: ReadonlyArray<Pick<Zone, "id" | "name">> = [
  * reach the program's exact-name picking.
  */
 export const DEFAULT_PERMISSION_GROUPS: readonly PermissionGroup[] = [
-  zoneGroup("4755a26eedb94da69e1066d98aa820be", "DNS Write", ["dns.read", "dns.edit"]),
+  zoneGroup(DNS_WRITE_GROUP_ID, "DNS Write", ["dns.read", "dns.edit"]),
   zoneGroup("82e64a83756745bbbb1c9c2701bf816b", "DNS Read", ["dns.read"]),
-  zoneGroup("c8fed203ed3043cba015a93ad1616f1f", "Zone Read", ["zone.read"]),
+  zoneGroup(ZONE_READ_GROUP_ID, "Zone Read", ["zone.read"]),
   zoneGroup("e6d2666161e84845a636613608cee8d5", "Zone Write", ["zone.read"]),
   zoneGroup("517b21aee92c4d89936c976ba6e4be55", "Zone Settings Read", []),
   zoneGroup("c4df38be41c247b3b4b7702e76eadae0", "Zone DNS Settings Write", []),
@@ -296,6 +300,28 @@ export class CloudflareState {
   }
 
   // --- tokens ---------------------------------------------------------------
+
+  /**
+   * A token as a person makes one for external-dns in the dashboard: DNS Write
+   * and Zone Read on `zoneIds`, optionally IP-restricted.
+   */
+  mintDnsToken(
+    name: string,
+    zoneIds: readonly string[],
+    condition?: TokenCondition,
+  ): { id: string; value: string } {
+    return this.mintToken({
+      name,
+      policies: [
+        {
+          effect: "allow",
+          permission_groups: [{ id: DNS_WRITE_GROUP_ID }, { id: ZONE_READ_GROUP_ID }],
+          resources: Object.fromEntries(zoneIds.map((id) => [`${ZONE_SCOPE}.${id}`, "*"])),
+        },
+      ],
+      condition,
+    });
+  }
 
   /** Creates a token directly, as if through the API; returns its id and (secret) value. */
   mintToken(token: {
