@@ -11,6 +11,7 @@ import {
 import { CloudflareDnsToken } from "./cloudflareDnsToken";
 import { type ClusterReader, type SopsSecretTarget, sha256Hex } from "./clusterAccess";
 import { EncryptedSopsSecret } from "./encryptedSopsSecret";
+import { PlainRunError } from "./runError";
 import { waitForDecryption } from "./sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "./sopsSecret";
 import type { TokenSpec } from "./tokenLifecycle";
@@ -194,7 +195,7 @@ export class ExternalDns extends pulumi.ComponentResource {
  * the chart's inputs when the chart's outputs cannot be resolved.
  */
 function runErrorWithoutStack(message: string): pulumi.RunError {
-  const error = new pulumi.RunError(message);
+  const error = new PlainRunError(message);
   error.stack = message;
   return error;
 }

@@ -20,6 +20,7 @@ import {
   uncheckedCrdsMessage,
 } from "./gatewayApi";
 import { managesHostname } from "./hostnameFilter";
+import { PlainRunError } from "./runError";
 import { type StackOutputs, stackOutputs } from "./stackOutputs";
 import { tokenSpec } from "./tokenLifecycle";
 import {
@@ -138,13 +139,13 @@ async function checkRunningExternalDns(
     const declared = (await lookup.declared()).filter((entry) =>
       managesHostname(settings, entry.hostname),
     );
-    throw new pulumi.RunError(migrationRefusal(lookup.running, stack, declared) ?? "");
+    throw new PlainRunError(migrationRefusal(lookup.running, stack, declared) ?? "");
   }
   if (!lookup.running.managedByPulumi) {
     if (process.env[PATCH_FORCE_VARIABLE] !== "true")
-      throw new pulumi.RunError(adoptionNeeded(lookup.running, settings.namespace));
+      throw new PlainRunError(adoptionNeeded(lookup.running, settings.namespace));
     const helmRelease = helmReleaseRefusal(lookup.running);
-    if (helmRelease) throw new pulumi.RunError(helmRelease);
+    if (helmRelease) throw new PlainRunError(helmRelease);
     pulumi.log.warn(adoptionNotice(lookup.running, settings.namespace));
   }
   if (movesPrefix(current, stack)) pulumi.log.warn(prefixMoveNotice(lookup.running, stack));
@@ -161,6 +162,6 @@ async function checkGatewayCrds(
   const versions = await cluster.servedCrdVersions(crds.map((crd) => crd.name));
   if (!versions.reachable) return uncheckedCrdsMessage(crds, sources, versions.reason);
   const shortfalls = crdShortfalls(crds, (name) => versions.served[name]);
-  if (shortfalls.length > 0) throw new pulumi.RunError(missingCrdsMessage(shortfalls, sources));
+  if (shortfalls.length > 0) throw new PlainRunError(missingCrdsMessage(shortfalls, sources));
   return undefined;
 }

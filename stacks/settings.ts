@@ -3,13 +3,13 @@
  * caller passes the raw strings Pulumi holds for the `external-dns:` namespace.
  * Every problem is collected and reported at once.
  */
-import { RunError } from "@pulumi/pulumi";
 import type { z } from "zod";
 import {
   type HostnameFilter,
   managesHostname,
   usesRegexFilter,
 } from "../components/hostnameFilter";
+import { PlainRunError } from "../components/runError";
 import { isDomainName, isWithinDomain } from "./formats";
 import {
   DEFAULT_RESOURCES,
@@ -89,7 +89,7 @@ export function projectKeys(config: Record<string, string>): Record<string, stri
  * Thrown when the config is invalid; lists every problem. A Pulumi RunError,
  * so the engine prints just this message: no stack trace.
  */
-export class ConfigError extends RunError {
+export class ConfigError extends PlainRunError {
   constructor(readonly problems: string[]) {
     super(
       `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
