@@ -752,7 +752,7 @@ describe("then moving the records to the apex-safe prefix (migrateFromTxtPrefix)
   const nonOwnership = () =>
     zoneSnapshot().filter((line) => !/ TXT /.test(line) || !/heritage=external-dns/.test(line));
 
-  it("pulumi preview shows the move step after the chart and says what it will do", async () => {
+  it("pulumi preview lists the move step and says what it will do", async () => {
     await suite.project.configure({
       "external-dns:txtPrefix": NEW_PREFIX,
       "external-dns:migrateFromTxtPrefix": OLD_PREFIX,
