@@ -42,7 +42,13 @@ import {
   TOKEN_SECRET_NAME,
 } from "./support/objects";
 import { describeRun } from "./support/project";
-import { gatewayRoute, ingress, loadBalancerService, serviceRef } from "./support/sources";
+import {
+  gatewayRoute,
+  ingress,
+  ingressRef,
+  loadBalancerService,
+  serviceRef,
+} from "./support/sources";
 import { STACK_ZONES, type StackSuite, useStackSuite } from "./support/stackSuite";
 
 const OLD_CHART_VERSION = "1.14.5";
@@ -305,6 +311,27 @@ const deviations: string[] = [];
 let sampler: NodeJS.Timeout | undefined;
 afterAll(() => clearInterval(sampler));
 
+/** Takes `snapshot` as the baseline, then samples it every 100 ms, noting each sample that differs. */
+function startSampling(snapshot: () => string[]): void {
+  baseline = snapshot();
+  deviations.length = 0;
+  sampler = setInterval(() => {
+    const now = snapshot();
+    if (now.join("\n") !== baseline.join("\n"))
+      deviations.push(`${new Date().toISOString()}: ${now.join("; ")}`);
+  }, 100);
+}
+
+/** Waits until external-dns has deleted every record named `host`. */
+async function waitForDeletion(host: string): Promise<void> {
+  await waitFor(
+    `external-dns to delete ${host}`,
+    60_000,
+    async () => (recordsNamed(host).length === 0 ? true : undefined),
+    async () => dns().pods.lines.slice(-8).join("\n"),
+  );
+}
+
 /** The token made in the dashboard; its id once the manual installation is set up. */
 let dashboardTokenId = "";
 
@@ -455,13 +482,8 @@ describe("a running manual installation (chart 1.14.5)", () => {
     expect(proxy?.refused).toEqual([]);
     expect(writes(dns().externalDnsRequests()).filter((write) => !/ 200 /.test(write))).toEqual([]);
     // From here on, nothing may change any record until the Service is deleted.
-    baseline = zoneSnapshot();
     baselineRequests = suite.api.requests.all.length;
-    sampler = setInterval(() => {
-      const now = zoneSnapshot();
-      if (now.join("\n") !== baseline.join("\n"))
-        deviations.push(`${new Date().toISOString()}: ${now.join("; ")}`);
-    }, 100);
+    startSampling(zoneSnapshot);
   });
 
   it("with the default TXT prefix, pulumi up is refused before anything changes, naming the records it would orphan", async () => {
@@ -652,12 +674,7 @@ describe("a running manual installation (chart 1.14.5)", () => {
     const othersBefore = others.map((host) => [...recordsNamed(host.name), ...ownershipOf(host)]);
     const since = suite.api.requests.all.length;
     await suite.cluster.delete(serviceRef(suite.namespace, "web"));
-    await waitFor(
-      "external-dns to delete web.example.com",
-      60_000,
-      async () => (recordsNamed(web.name).length === 0 ? true : undefined),
-      async () => dns().pods.lines.slice(-8).join("\n"),
-    );
+    await waitForDeletion(web.name);
     await dns().waitForReconciles(2, COM.id);
     expect(ownershipOf(web).map((record) => record.name)).toEqual(LEFT_BEHIND_ON_DELETE);
     expect(others.map((host) => [...recordsNamed(host.name), ...ownershipOf(host)])).toEqual(
@@ -774,13 +791,7 @@ describe("then moving the records to the apex-safe prefix (migrateFromTxtPrefix)
   });
 
   it("pulumi up rolls external-dns to the new prefix, then moves each ownership record in one batch, after the old process stopped", async () => {
-    baseline = nonOwnership();
-    deviations.length = 0;
-    sampler = setInterval(() => {
-      const now = nonOwnership();
-      if (now.join("\n") !== baseline.join("\n"))
-        deviations.push(`${new Date().toISOString()}: ${now.join("; ")}`);
-    }, 100);
+    startSampling(nonOwnership);
     since = suite.api.requests.all.length;
     const processesBefore = dns().pods.history.length;
     const up = await suite.project.up();
@@ -843,18 +854,8 @@ describe("then moving the records to the apex-safe prefix (migrateFromTxtPrefix)
     await dns().pods.waitForLines(UP_TO_DATE, 1);
     const [shop, api] = MOVED;
     const apiBefore = [...recordsNamed(api.host), ...recordsNamed(api.to)];
-    await suite.cluster.delete({
-      apiVersion: "networking.k8s.io/v1",
-      plural: "ingresses",
-      namespace: suite.namespace,
-      name: "shop",
-    });
-    await waitFor(
-      "external-dns to delete shop.example.com",
-      60_000,
-      async () => (recordsNamed(shop.host).length === 0 ? true : undefined),
-      async () => dns().pods.lines.slice(-8).join("\n"),
-    );
+    await suite.cluster.delete(ingressRef(suite.namespace, "shop"));
+    await waitForDeletion(shop.host);
     await dns().waitForReconciles(2, COM.id);
     expect(recordsNamed(shop.to)).toEqual([]);
     expect([...recordsNamed(api.host), ...recordsNamed(api.to)]).toEqual(apiBefore);
