@@ -64,6 +64,15 @@ export interface OwnershipMovePlan {
   conflicts: string[];
 }
 
+/** An ownership record named with the old prefix: its owner, and the record it names. */
+interface OldOwnership {
+  record: DnsRecord;
+  owner: string;
+  host: string;
+  /** Undefined for external-dns 0.14's untyped name. */
+  recordType?: string;
+}
+
 /** Why an old-prefix ownership record is deleted without a copy. */
 export const NO_RECORD = "owns no record (an orphan): nothing to carry over";
 export const TYPED_NAME_CARRIES =
@@ -100,16 +109,24 @@ function planZone(
   for (const record of listing.records)
     if (record.type === "TXT") txtByName.set(record.name, record);
   // Ownership records named with the old prefix, of any owner: a typed name of another owner decides.
-  const oldOwnership = [...txtByName.values()].filter(
-    (record) => ownershipOwner(record.content) !== undefined && hasOldName(record.name, settings),
-  );
-  const byKey = new Map<string, DnsRecord>();
-  for (const record of oldOwnership) {
+  const oldOwnership: OldOwnership[] = [...txtByName.values()].flatMap((record) => {
+    const owner = ownershipOwner(record.content);
     const owned = ownedRecordOf(record.name, fromPrefix);
-    if (owned) byKey.set(`${owned.host}|${owned.recordType ?? ""}`, record);
-  }
-  const ownerOfRecord = (host: string, type: string): DnsRecord | undefined =>
+    return owner !== undefined && owned && hasOldName(record.name, settings)
+      ? [{ record, owner, ...owned }]
+      : [];
+  });
+  const byKey = new Map(
+    oldOwnership.map((entry) => [`${entry.host}|${entry.recordType ?? ""}`, entry]),
+  );
+  const ownerOfRecord = (host: string, type: string): OldOwnership | undefined =>
     byKey.get(`${host}|${type}`) ?? (type === "AAAA" ? undefined : byKey.get(`${host}|`));
+  const managed = listing.records.filter((record) =>
+    (MANAGED_RECORD_TYPES as readonly string[]).includes(record.type),
+  );
+  const typesAt = new Map<string, string[]>();
+  for (const record of managed)
+    typesAt.set(record.name, [...(typesAt.get(record.name) ?? []), record.type]);
 
   const hosts = new Map<string, HostMove>();
   const hostMove = (host: string): HostMove => {
@@ -119,10 +136,9 @@ function planZone(
   };
   const conflicts: string[] = [];
   const copied = new Set<string>();
-  for (const record of listing.records) {
-    if (!(MANAGED_RECORD_TYPES as readonly string[]).includes(record.type)) continue;
+  for (const record of managed) {
     const source = ownerOfRecord(record.name, record.type);
-    if (!source || ownershipOwner(source.content) !== ownerId) continue;
+    if (source?.owner !== ownerId) continue;
     const target = ownershipTxtName(record.name, record.type, toPrefix);
     if (copied.has(target)) continue;
     copied.add(target);
@@ -130,38 +146,31 @@ function planZone(
     if (taken && ownershipOwner(taken.content) === ownerId) continue;
     if (taken) {
       conflicts.push(
-        `${target}: the new name of ${source.name} (${record.type} ${record.name}) is taken by a TXT record "${taken.content}"`,
+        `${target}: the new name of ${source.record.name} (${record.type} ${record.name}) is taken by a TXT record "${taken.content}"`,
       );
     } else if (!isWithinZone(target, listing.zoneName)) {
       conflicts.push(
-        `${target}: the new name of ${source.name} (${record.type} ${record.name}) lies outside zone ${listing.zoneName}; external-dns could not write it either (use a prefix with %{record_type} and a trailing dot)`,
+        `${target}: the new name of ${source.record.name} (${record.type} ${record.name}) lies outside zone ${listing.zoneName}; external-dns could not write it either (use a prefix with %{record_type} and a trailing dot)`,
       );
     } else {
       hostMove(record.name).copies.push({
-        from: source.name,
-        record: { name: target, content: source.content, ttl: source.ttl },
+        from: source.record.name,
+        record: { name: target, content: source.record.content, ttl: source.record.ttl },
       });
     }
   }
-  for (const record of oldOwnership) {
-    if (ownershipOwner(record.content) !== ownerId) continue;
-    const owned = ownedRecordOf(record.name, fromPrefix);
-    if (!owned) continue;
-    const move = hostMove(owned.host);
-    const owns = (type: string) => ownerOfRecord(owned.host, type) === record;
-    const live = listing.records.filter(
-      (candidate) =>
-        candidate.name === owned.host &&
-        (MANAGED_RECORD_TYPES as readonly string[]).includes(candidate.type),
-    );
-    move.deletes.push({
-      id: record.id,
-      name: record.name,
-      ...(live.some((candidate) => owns(candidate.type))
+  for (const entry of oldOwnership) {
+    if (entry.owner !== ownerId) continue;
+    const types = typesAt.get(entry.host) ?? [];
+    const ownsOne = types.some((type) => ownerOfRecord(entry.host, type) === entry);
+    hostMove(entry.host).deletes.push({
+      id: entry.record.id,
+      name: entry.record.name,
+      ...(ownsOne
         ? {}
         : {
             reason:
-              owned.recordType === undefined && live.length > 0 ? TYPED_NAME_CARRIES : NO_RECORD,
+              entry.recordType === undefined && types.length > 0 ? TYPED_NAME_CARRIES : NO_RECORD,
           }),
     });
   }
