@@ -46,9 +46,13 @@ function input(overrides: Partial<MoveCommandInput> = {}): MoveCommandInput {
   };
 }
 
-/** Runs MOVE_COMMAND from the project directory, as the command provider does. */
+/**
+ * Runs MOVE_COMMAND from the project directory, as the command provider does,
+ * with `stdin` as JSON (or as given, when a string). Asynchronous: the stand-in
+ * answers from this process.
+ */
 function runMove(
-  stdin: MoveCommandInput,
+  stdin: MoveCommandInput | string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("sh", ["-c", MOVE_COMMAND], { cwd: PROJECT_ROOT });
@@ -62,7 +66,7 @@ function runMove(
     });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(JSON.stringify(stdin));
+    child.stdin.end(typeof stdin === "string" ? stdin : JSON.stringify(stdin));
   });
 }
 
@@ -160,15 +164,7 @@ describe("the move command", () => {
   });
 
   it("does not quote its input when it cannot parse it", async () => {
-    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      const child = spawn("sh", ["-c", MOVE_COMMAND], { cwd: PROJECT_ROOT });
-      let stderr = "";
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-      });
-      child.on("close", (code) => resolve({ code: code ?? -1, stderr }));
-      child.stdin.end(`{"token":"${token}",`);
-    });
+    const result = await runMove(`{"token":"${token}",`);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       "The input on stdin is not the JSON the TxtOwnershipMove step writes.\n",
