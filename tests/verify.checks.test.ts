@@ -321,6 +321,9 @@ describe("record checks follow external-dns's filter", () => {
 });
 
 describe("orphan checks", () => {
+  /** Ownership record contents of this stack's owner and of another cluster. */
+  const owner = '"heritage=external-dns,external-dns/owner=hetzner-production"';
+  const other = '"heritage=external-dns,external-dns/owner=another-cluster"';
   const records = fixture<{ result: ZoneRecord[] }>("cloudflare-txt-records.json").result;
   const declared = [{ hostname: "shop.example.com", source: "ingress/shop/shop" }];
 
@@ -346,7 +349,6 @@ describe("orphan checks", () => {
   });
 
   it("read the untyped names external-dns 0.14 wrote too, which 0.21 never deletes", () => {
-    const owner = '"heritage=external-dns,external-dns/owner=hetzner-production"';
     const migrated = { ...expected, txtPrefix: "externaldns-" };
     const zone: ZoneRecord[] = [
       { name: "externaldns-gone.example.com", type: "TXT", content: owner },
@@ -363,8 +365,6 @@ describe("orphan checks", () => {
   });
 
   it("warn about 0.14's untyped ownership records beside live typed ones, which 0.21 would leave behind", () => {
-    const owner = '"heritage=external-dns,external-dns/owner=hetzner-production"';
-    const other = '"heritage=external-dns,external-dns/owner=another-cluster"';
     const migrated = { ...expected, txtPrefix: "externaldns-" };
     const zone: ZoneRecord[] = [
       { name: "web.example.com", type: "A", content: "203.0.113.1" },
@@ -394,8 +394,6 @@ describe("orphan checks", () => {
   });
 
   it("fail, with migrateFromTxtPrefix, while ownership records of this owner still have old names", () => {
-    const owner = '"heritage=external-dns,external-dns/owner=hetzner-production"';
-    const other = '"heritage=external-dns,external-dns/owner=another-cluster"';
     const moving = { ...expected, migrateFromTxtPrefix: "externaldns-" };
     const moved: ZoneRecord[] = [
       { name: "web.example.com", type: "A", content: "203.0.113.1" },
