@@ -5,10 +5,12 @@
 import { kubernetesApiReader } from "./components/clusterAccess";
 import { deployStack } from "./components/stack";
 import { loadStackSettings } from "./stacks/stackConfig";
+import { readStackFiles } from "./stacks/stackFiles";
 
 export = () =>
   deployStack({
     loaded: loadStackSettings(),
+    stackFiles: readStackFiles,
     clusterReader: kubernetesApiReader,
     now: new Date(),
   });

@@ -16,20 +16,15 @@ import {
   type ZoneListing,
 } from "../components/txtOwnershipMove";
 import type { MoveCommandInput } from "../components/txtOwnershipMoveStep";
-
-/** Changes per batch: Cloudflare's batch limit on the Free plan. */
-export const BATCH_LIMIT = 200;
+import { batchesOf, fail, readInput, remedy } from "./stepSupport";
 
 /** What holds while the move is not done, and what to do: part of every failure message. */
 export const UNTIL_MOVED =
   "Until the move is done, external-dns leaves the records owned through the old names as they are " +
   "(DNS keeps answering; they are neither updated nor deleted): fix the cause and run pulumi up again, which moves what is left.";
 
-/** Cloudflare's answer to a token used from outside its allowed addresses (error 9109). */
-const FROM_LOCATION = /Cannot use the access token from location/;
-
 async function main(): Promise<void> {
-  const input = parseInput(await readStdin());
+  const input = await readInput<MoveCommandInput>("TxtOwnershipMove");
   const access: CloudflareAccess = { token: input.token, baseUrl: input.baseUrl };
   const listings: ZoneListing[] = [];
   for (const zone of input.zones)
@@ -75,49 +70,12 @@ async function main(): Promise<void> {
 
 /** Hosts grouped into batches of at most BATCH_LIMIT changes; a host's changes stay together. */
 export function batches(hosts: readonly HostMove[]): HostMove[][] {
-  const result: HostMove[][] = [];
-  let current: HostMove[] = [];
-  let size = 0;
-  for (const host of hosts) {
-    const changes = host.copies.length + host.deletes.length;
-    if (size + changes > BATCH_LIMIT && current.length > 0) {
-      result.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(host);
-    size += changes;
-  }
-  if (current.length > 0) result.push(current);
-  return result;
-}
-
-/** The step's input; a parse error is not quoted, as it would quote the input (and the token). */
-function parseInput(text: string): MoveCommandInput {
-  try {
-    return JSON.parse(text) as MoveCommandInput;
-  } catch {
-    return fail("The input on stdin is not the JSON the TxtOwnershipMove step writes.");
-  }
+  return batchesOf(hosts, (host) => host.copies.length + host.deletes.length);
 }
 
 /** The remedy for a failure, naming the address restriction when Cloudflare refused the location. */
 export function hint(error: Error): string {
-  return FROM_LOCATION.test(error.message)
-    ? "The minted token works only from external-dns:tokenAllowedCidrs, and this step runs where pulumi up runs: " +
-        `run that up from an address in the list (or add this machine's for the move). ${UNTIL_MOVED}`
-    : UNTIL_MOVED;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
+  return remedy(error, "move", UNTIL_MOVED);
 }
 
 if (require.main === module) {

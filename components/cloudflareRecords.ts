@@ -52,18 +52,31 @@ export async function listDnsRecords(
   }
 }
 
+/** A zone's name, by its ID (needs Zone Read on it). */
+export async function zoneName(access: CloudflareAccess, zoneId: string): Promise<string> {
+  const body = (await call(access, "GET", `/zones/${zoneId}`)) as { result: { name: string } };
+  return body.result.name;
+}
+
+/** A new content for an existing TXT record. */
+export interface TxtContentChange {
+  id: string;
+  content: string;
+}
+
 /**
- * Creates and deletes records of one zone in one batch, which Cloudflare
- * applies all or nothing (deletes first, then creates).
+ * Changes records of one zone in one batch, which Cloudflare applies all or
+ * nothing, in this order: deletes, patches, posts.
  */
 export async function batchDnsRecords(
   access: CloudflareAccess,
   zoneId: string,
-  changes: { posts: NewTxtRecord[]; deletes: string[] },
+  changes: { posts?: NewTxtRecord[]; deletes?: string[]; patches?: TxtContentChange[] },
 ): Promise<void> {
   await call(access, "POST", `/zones/${zoneId}/dns_records/batch`, {
-    posts: changes.posts.map((record) => ({ type: "TXT", proxied: false, ...record })),
-    deletes: changes.deletes.map((id) => ({ id })),
+    posts: (changes.posts ?? []).map((record) => ({ type: "TXT", proxied: false, ...record })),
+    deletes: (changes.deletes ?? []).map((id) => ({ id })),
+    ...(changes.patches && { patches: changes.patches }),
   });
 }
 

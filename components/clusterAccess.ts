@@ -243,7 +243,7 @@ function withTimeout<T>(request: Promise<T>): Promise<T> {
 }
 
 /** A short reason without secrets: the HTTP status or the network cause, and the message. */
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   const { code, message, cause } = error as { code?: unknown; message?: unknown; cause?: unknown };
   const text = (typeof message === "string" ? message.split("\n")[0] : String(error)).slice(0, 200);
   const causeText = (cause as { message?: unknown } | undefined)?.message;

@@ -9,12 +9,18 @@ import {
   tokenRolloutChecksum,
 } from "./chartValues";
 import { CloudflareDnsToken } from "./cloudflareDnsToken";
-import { type ClusterReader, type SopsSecretTarget, sha256Hex } from "./clusterAccess";
+import {
+  type ClusterReader,
+  type KubeconfigSource,
+  type SopsSecretTarget,
+  sha256Hex,
+} from "./clusterAccess";
 import { EncryptedSopsSecret } from "./encryptedSopsSecret";
 import { PlainRunError } from "./runError";
 import { waitForDecryption } from "./sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "./sopsSecret";
 import type { TokenSpec } from "./tokenLifecycle";
+import { TxtOwnerRename } from "./txtOwnerRenameStep";
 import { TxtOwnershipMove } from "./txtOwnershipMoveStep";
 import { type OwnershipRecord, ownershipRecords, sampleHosts } from "./txtRecords";
 
@@ -28,6 +34,8 @@ export interface ExternalDnsArgs {
    * progress after the SopsSecret is applied (see clusterAccess.ts).
    */
   cluster: ClusterReader;
+  /** The kubeconfig the Kubernetes provider deploys with: where the owner rename reads the declared hostnames. */
+  kubeconfig: KubeconfigSource;
   /** Cloudflare API base URL, when the provider is pointed elsewhere (`cloudflare:baseUrl`). */
   cloudflareBaseUrl?: string;
 }
@@ -129,6 +137,9 @@ export class ExternalDns extends pulumi.ComponentResource {
       { parent: this, dependsOn: [secret.resource] },
     );
 
+    const zonesWithIds = token.zoneIds.apply((ids) =>
+      ids.map((id, index) => ({ id, name: settings.zones[index].name })),
+    );
     if (settings.migrateFromTxtPrefix !== undefined) {
       // After the chart: the rollout has stopped the external-dns that wrote the old names.
       new TxtOwnershipMove(
@@ -138,10 +149,27 @@ export class ExternalDns extends pulumi.ComponentResource {
           fromPrefix: settings.migrateFromTxtPrefix,
           toPrefix: settings.txtPrefix,
           token: token.value,
-          zones: token.zoneIds.apply((ids) =>
-            ids.map((id, index) => ({ id, name: settings.zones[index].name })),
-          ),
+          zones: zonesWithIds,
           baseUrl: args.cloudflareBaseUrl,
+        },
+        { parent: this, dependsOn: [chart] },
+      );
+    }
+
+    if (settings.migrateFromTxtOwnerId !== undefined) {
+      // After the chart: the rollout has stopped the external-dns of the old owner.
+      new TxtOwnerRename(
+        `${name}-txt-owner-rename`,
+        {
+          fromOwnerId: settings.migrateFromTxtOwnerId,
+          toOwnerId: settings.txtOwnerId,
+          txtPrefix: settings.txtPrefix,
+          token: token.value,
+          zones: zonesWithIds,
+          baseUrl: args.cloudflareBaseUrl,
+          cluster: args.kubeconfig,
+          sources: settings.sources,
+          filter: settings,
         },
         { parent: this, dependsOn: [chart] },
       );

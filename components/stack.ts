@@ -9,8 +9,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../stacks/configError";
+import { checkAgainstSiblings, fleetMembers } from "../stacks/fleet";
 import type { Source } from "../stacks/options";
-import { ConfigError, type LoadedConfig, type Settings } from "../stacks/settings";
+import type { LoadedConfig, Settings } from "../stacks/settings";
+import type { StackFile } from "../stacks/stackFiles";
 import type { ClusterReader, KubeconfigSource } from "./clusterAccess";
 import { ExternalDns } from "./externalDns";
 import {
@@ -30,8 +33,10 @@ import {
   keepsOwnership,
   migrationRefusal,
   movesPrefix,
+  ownerRenameNotice,
   PATCH_FORCE_VARIABLE,
   prefixMoveNotice,
+  renamesOwner,
   type StackTxtRegistry,
   txtRegistryOf,
 } from "./txtRegistry";
@@ -39,6 +44,11 @@ import {
 export interface StackEnvironment {
   /** The stack's config, validated (stacks/stackConfig.ts). */
   loaded: LoadedConfig;
+  /**
+   * The project's stack files (stacks/stackFiles.ts), this stack's own among
+   * them or not: the owner IDs and filters of the other clusters of the fleet.
+   */
+  stackFiles(): StackFile[];
   /** A reader for the cluster the Kubernetes provider deploys to. */
   clusterReader(source: KubeconfigSource): ClusterReader;
   /** The clock that decides the token's rotation period. */
@@ -56,8 +66,10 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
     return stackOutputs(undefined);
   }
   const { settings } = loaded;
+  checkFleet(settings, environment);
   const target = targetCluster(settings);
-  const cluster = environment.clusterReader(await target.source);
+  const kubeconfig = await target.source;
+  const cluster = environment.clusterReader(kubeconfig);
   const unchecked = [
     await checkGatewayCrds(cluster, settings.sources),
     await checkRunningExternalDns(cluster, settings),
@@ -70,11 +82,37 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
       settings,
       token: tokenSpec(settings, pulumi.getStack(), environment.now),
       cluster,
+      kubeconfig,
       cloudflareBaseUrl: new pulumi.Config("cloudflare").get("baseUrl"),
     },
     { providers: target.provider ? { kubernetes: target.provider } : undefined },
   );
   return stackOutputs(externalDns);
+}
+
+/**
+ * Refuses an owner ID another stack of the project uses on a shared zone, and
+ * warns about hostnames another stack admits too (stacks/fleet.ts), before
+ * anything is registered.
+ */
+function checkFleet(settings: Settings, environment: StackEnvironment): void {
+  let files: StackFile[];
+  try {
+    files = environment.stackFiles();
+  } catch (error) {
+    pulumi.log.warn(
+      `Could not read the project's stack files, so this stack was not checked against the other stacks: ${(error as Error).message}`,
+    );
+    return;
+  }
+  const siblings = fleetMembers(files, environment.now);
+  const check = checkAgainstSiblings(pulumi.getStack(), settings, siblings);
+  for (const warning of check.warnings) pulumi.log.warn(warning);
+  if (check.errors.length > 0)
+    throw new ConfigError(
+      check.errors,
+      "stack config conflicts with another stack of this project",
+    );
 }
 
 /**
@@ -133,6 +171,7 @@ async function checkRunningExternalDns(
     txtSuffix: "",
     txtOwnerId: settings.txtOwnerId,
     migrateFromTxtPrefix: settings.migrateFromTxtPrefix,
+    migrateFromTxtOwnerId: settings.migrateFromTxtOwnerId,
   };
   const current = txtRegistryOf(lookup.running.args);
   if (!keepsOwnership(current, stack)) {
@@ -149,6 +188,7 @@ async function checkRunningExternalDns(
     pulumi.log.warn(adoptionNotice(lookup.running, settings.namespace));
   }
   if (movesPrefix(current, stack)) pulumi.log.warn(prefixMoveNotice(lookup.running, stack));
+  if (renamesOwner(current, stack)) pulumi.log.warn(ownerRenameNotice(lookup.running, stack));
   return undefined;
 }
 

@@ -19,6 +19,8 @@ export const MAX_ROTATION_MARGIN_DAYS = 14;
 export interface TokenLifecycleOptions {
   /** Rotate every this many days. */
   rotationDays?: number;
+  /** Days the calendar is shifted by; undefined: `stackOffsetDays` of the stack's name. */
+  offsetDays?: number;
   /** A fixed expiry (RFC 3339), for manual rotation. */
   expiresOn?: string;
 }
@@ -51,7 +53,7 @@ export function tokenLifecycle(
   if (!options.rotationDays) return {};
   const days = options.rotationDays;
   const today = Math.floor(now.getTime() / DAY_MS);
-  const offset = stackOffsetDays(stack, days);
+  const offset = options.offsetDays ?? stackOffsetDays(stack, days);
   const periodStart = offset + Math.floor((today - offset) / days) * days;
   const nextRotation = periodStart + days;
   return {
@@ -79,13 +81,22 @@ export interface TokenSpec {
 /** The settings that decide the token. */
 export type TokenSettings = Pick<
   Settings,
-  "txtOwnerId" | "tokenRotationDays" | "tokenExpiresOn" | "tokenOwner" | "accountId"
+  | "txtOwnerId"
+  | "tokenRotationDays"
+  | "tokenRotationOffsetDays"
+  | "tokenExpiresOn"
+  | "tokenOwner"
+  | "accountId"
 >;
 
 /** The token for a stack as of `now`. */
 export function tokenSpec(settings: TokenSettings, stack: string, now: Date): TokenSpec {
   const lifecycle = tokenLifecycle(
-    { rotationDays: settings.tokenRotationDays, expiresOn: settings.tokenExpiresOn },
+    {
+      rotationDays: settings.tokenRotationDays,
+      offsetDays: settings.tokenRotationOffsetDays,
+      expiresOn: settings.tokenExpiresOn,
+    },
     stack,
     now,
   );

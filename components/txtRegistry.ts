@@ -23,10 +23,12 @@ export interface TxtRegistry {
   txtOwnerId: string;
 }
 
-/** The stack's TXT registry settings, and the prefix it moves ownership records from, if any. */
+/** The stack's TXT registry settings, and the prefix or owner it moves ownership records from, if any. */
 export interface StackTxtRegistry extends TxtRegistry {
   /** `external-dns:migrateFromTxtPrefix`. */
   migrateFromTxtPrefix?: string;
+  /** `external-dns:migrateFromTxtOwnerId`. */
+  migrateFromTxtOwnerId?: string;
 }
 
 /** external-dns's own defaults (the same in 0.14 and 0.21), for flags the args leave out. */
@@ -150,11 +152,34 @@ const NAMED_HOSTNAMES = 10;
 /**
  * Whether the records the running external-dns owns stay owned by the stack's:
  * the same settings, or only another prefix that the stack moves them from
- * (`migrateFromTxtPrefix`, see txtOwnershipMove.ts).
+ * (`migrateFromTxtPrefix`, see txtOwnershipMove.ts), or only another owner
+ * that the stack renames them from (`migrateFromTxtOwnerId`, see txtOwnerRename.ts).
  */
 export function keepsOwnership(current: TxtRegistry, stack: StackTxtRegistry): boolean {
   const differences = registryDifferences(current, stack);
-  return differences.length === 0 || movesPrefix(current, stack);
+  return differences.length === 0 || movesPrefix(current, stack) || renamesOwner(current, stack);
+}
+
+/** Whether only the owner differs, and the stack renames the records from the running one. */
+export function renamesOwner(current: TxtRegistry, stack: StackTxtRegistry): boolean {
+  return (
+    current.registry === "txt" &&
+    current.txtSuffix === "" &&
+    current.txtPrefix === stack.txtPrefix &&
+    current.txtOwnerId !== stack.txtOwnerId &&
+    current.txtOwnerId === stack.migrateFromTxtOwnerId
+  );
+}
+
+/** What the run that renames this cluster's records to the stack's owner says it does. */
+export function ownerRenameNotice(running: RunningExternalDns, stack: StackTxtRegistry): string {
+  const current = txtRegistryOf(running.args);
+  return (
+    `Renaming this cluster's ownership records from owner ${current.txtOwnerId} to ${stack.txtOwnerId} ` +
+    `(external-dns:migrateFromTxtOwnerId): Deployment ${running.deployment} rolls to the new owner first (Recreate: the old pod stops before the new one starts); ` +
+    "until the rename right after it, external-dns leaves the existing records as they are; then the owner is rewritten in the ownership records of the hostnames this cluster declares and its filters admit, " +
+    `zone by zone, all or nothing per batch. Records of ${current.txtOwnerId} for hostnames this cluster does not declare (another cluster's) are left as they are.`
+  );
 }
 
 /** Whether only the prefix differs, and the stack moves the records from the running one. */
@@ -222,7 +247,20 @@ function remedy(current: TxtRegistry, stack: StackTxtRegistry): string[] {
           `external-dns:migrateFromTxtPrefix is ${JSON.stringify(stack.migrateFromTxtPrefix)}, but the running external-dns names its ownership records with ${JSON.stringify(current.txtPrefix)}.`,
         ]
       : [];
+  const wrongRename =
+    stack.migrateFromTxtOwnerId !== undefined && stack.migrateFromTxtOwnerId !== current.txtOwnerId
+      ? [
+          `external-dns:migrateFromTxtOwnerId is ${JSON.stringify(stack.migrateFromTxtOwnerId)}, but the running external-dns writes owner ${JSON.stringify(current.txtOwnerId)}.`,
+        ]
+      : [];
   const keep = `set external-dns:txtPrefix to ${JSON.stringify(current.txtPrefix)} and external-dns:txtOwnerId to ${JSON.stringify(current.txtOwnerId)}`;
+  if (current.txtPrefix === stack.txtPrefix) {
+    const rename = `keep external-dns:txtOwnerId and set external-dns:migrateFromTxtOwnerId to ${JSON.stringify(current.txtOwnerId)}`;
+    return [
+      ...wrongRename,
+      `Nothing was changed. To take over its records, ${keep}; or, to rename them to this stack's owner in the same up, ${rename} (docs/fleet.md: "Renaming an owner").`,
+    ];
+  }
   const move = `keep external-dns:txtPrefix, set external-dns:txtOwnerId to ${JSON.stringify(current.txtOwnerId)} and external-dns:migrateFromTxtPrefix to ${JSON.stringify(current.txtPrefix)}`;
   return [
     ...wrongMove,

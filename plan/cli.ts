@@ -10,11 +10,11 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type KubeconfigSource, kubernetesApiReader } from "../components/clusterAccess";
+import { readStackFiles, stackConfig, stackFilePath } from "../stacks/stackFiles";
 import { DEFAULT_RECORDS_PER_ZONE } from "./apiUsage";
 import type { LiveClusterChecks, OfflineWorld } from "./offline";
 import { renderPlan } from "./render";
 import { buildPlan } from "./report";
-import { stackConfig, stackFilePath } from "./stackFile";
 import { isKubeconfigPlaceholder } from "./world";
 
 const USAGE =
@@ -27,6 +27,8 @@ export interface CliIo {
   loadStack?(stack: string): Record<string, string>;
   /** The cluster `--cluster` reads; by default the Kubernetes API the program would read. */
   liveCluster?: OfflineWorld["liveCluster"];
+  /** The project's stack files the stack is checked against; by default this project's. */
+  stackFiles?: OfflineWorld["stackFiles"];
 }
 
 /**
@@ -72,6 +74,7 @@ export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
     records,
     hostnames: values.hostname,
     liveCluster: values.cluster ? (io.liveCluster ?? readClusterChecks) : undefined,
+    stackFiles: io.stackFiles ?? (() => readStackFiles()),
   });
   io.stdout(values.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
   return plan.valid ? 0 : 1;

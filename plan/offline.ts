@@ -10,13 +10,17 @@ import type { DeclaredHostname } from "../components/declaredHostnames";
 import { OPERATOR_HEALTHY } from "../components/sopsDecryption";
 import { deployStack } from "../components/stack";
 import type { StackOutputs } from "../components/stackOutputs";
+import { RENAME_COMMAND } from "../components/txtOwnerRenameStep";
 import { MOVE_COMMAND } from "../components/txtOwnershipMoveStep";
 import type { RunningExternalDns } from "../components/txtRegistry";
 import { CONFIG_NAMESPACE } from "../stacks/settings";
 import { loadStackSettings } from "../stacks/stackConfig";
+import type { StackFile } from "../stacks/stackFiles";
 
 /** The ownership move's report, which only its run at deploy time knows. */
 export const MOVED_AT_DEPLOY = "<ownership records moved at deploy>";
+/** The owner rename's report, likewise. */
+export const RENAMED_AT_DEPLOY = "<ownership records renamed at deploy>";
 
 /** What the outside world would answer at deploy time. */
 export interface OfflineWorld {
@@ -32,6 +36,8 @@ export interface OfflineWorld {
   stackOutputs(stack: string): Record<string, unknown>;
   /** The versions a CRD serves in the cluster; undefined: it is not installed. */
   servedCrdVersions(name: string): readonly string[] | undefined;
+  /** The project's stack files the program checks this stack against; undefined: none. */
+  stackFiles?(): StackFile[];
   /** Why the cluster cannot be read directly; undefined: it can. */
   clusterUnreachable?: string;
   /** The operator's status for the SopsSecret; undefined: Healthy, with the minted token in the Secret. */
@@ -193,7 +199,12 @@ function newResourceState(
         id: `${name}-id`,
         state: {
           ...inputs,
-          stdout: inputs.create === MOVE_COMMAND ? MOVED_AT_DEPLOY : world.runCommand(inputs),
+          stdout:
+            inputs.create === MOVE_COMMAND
+              ? MOVED_AT_DEPLOY
+              : inputs.create === RENAME_COMMAND
+                ? RENAMED_AT_DEPLOY
+                : world.runCommand(inputs),
           stderr: "",
         },
       };
@@ -250,6 +261,7 @@ export async function startOffline(
       // What index.ts runs, with the world's cluster instead of the real one.
       exports = await deployStack({
         loaded: loadStackSettings(),
+        stackFiles: () => world.stackFiles?.() ?? [],
         clusterReader: (source) => worldClusterReader(world, source),
         now: new Date(),
       });

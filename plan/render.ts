@@ -1,7 +1,7 @@
 /** The plan as text for people: short sections, stable order, diff-friendly. */
 import { stringify } from "yaml";
 import { CLOUDFLARE_RATE_LIMIT, percent, WARNING_SHARE } from "./apiUsage";
-import type { Plan, PlannedOwnershipMove, PlannedResource } from "./report";
+import type { Plan, PlannedOwnerRename, PlannedOwnershipMove, PlannedResource } from "./report";
 
 export function renderPlan(plan: Plan): string {
   const lines = [
@@ -92,6 +92,7 @@ function deploymentSections(plan: Plan): string[] {
       (hostname) => `  ${hostname}: not managed (the filters leave it alone: no record, no TXT)`,
     ),
     ...(plan.txtOwnershipMove ? moveLines(plan.txtOwnershipMove) : []),
+    ...(plan.txtOwnerRename ? renameLines(plan.txtOwnerRename) : []),
     "",
     `Cloudflare API use (${apiUsage.zoneCount} zone(s), ${apiUsage.recordsPerZone} records per zone, page size ${apiUsage.recordsPerPage}, every ${apiUsage.intervalSeconds}s):`,
     `  per reconcile: ${apiUsage.requestsPerReconcile} requests (per zone: 1 zone lookup + record pages + 1 empty page that ends the listing)`,
@@ -115,6 +116,21 @@ function moveLines(move: PlannedOwnershipMove): string[] {
     ...move.samples.map(
       (sample) => `    ${sample.host} ${sample.recordType}: ${sample.from} → ${sample.to}`,
     ),
+  ];
+}
+
+function renameLines(rename: PlannedOwnerRename): string[] {
+  return [
+    "",
+    `Ownership records renamed after the chart's rollout (external-dns:migrateFromTxtOwnerId), zones ${rename.zones.join(", ")}:`,
+    `  owner ${rename.fromOwnerId} → ${rename.toOwnerId}, for the hostnames this cluster declares that the filters admit, read from its ${rename.sourcesRead.join(", ")} when the step runs;`,
+    `  ownership records of ${rename.fromOwnerId} for other hostnames (another cluster's, or left by deleted sources) keep their owner.`,
+    "  One Cloudflare batch per zone (up to 200 changes each), all or nothing; until then external-dns, already on the new owner, leaves the existing records as they are.",
+    ...(rename.sourcesNotRead.length > 0
+      ? [
+          `  not read: ${rename.sourcesNotRead.join(", ")}: the records of those sources keep the old owner (rename them by hand)`,
+        ]
+      : []),
   ];
 }
 

@@ -15,16 +15,13 @@ import {
 } from "../components/sopsSecret";
 import { NEVER } from "../components/stackOutputs";
 import { zoneIdOfResourceKey } from "../components/tokenPolicy";
+import { RENAME_COMMAND, type RenameCommandInput } from "../components/txtOwnerRenameStep";
 import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMoveStep";
 import { type OwnershipRecord, ownershipRecords, ownershipTxtName } from "../components/txtRecords";
+import { ConfigError } from "../stacks/configError";
 import { goDurationSeconds } from "../stacks/formats";
-import {
-  ConfigError,
-  loadSettings,
-  projectKeys,
-  type Settings,
-  type Zone,
-} from "../stacks/settings";
+import { DECLARED_HOSTNAME_SOURCES } from "../stacks/options";
+import { loadSettings, projectKeys, type Settings, type Zone } from "../stacks/settings";
 import { type ApiUsageEstimate, DEFAULT_RECORDS_PER_ZONE, estimateApiUsage } from "./apiUsage";
 import {
   type ConstructedResource,
@@ -42,6 +39,8 @@ export interface PlanOptions {
   hostnames?: string[];
   /** Read the cluster for the checks made before any change (`--cluster`); default: offline. */
   liveCluster?: OfflineWorld["liveCluster"];
+  /** The project's stack files the stack is checked against (owner IDs, filters); default: none. */
+  stackFiles?: OfflineWorld["stackFiles"];
 }
 
 export interface PlannedResource {
@@ -96,6 +95,16 @@ export interface PlannedOwnershipMove {
   samples: { host: string; recordType: string; from: string; to: string }[];
 }
 
+export interface PlannedOwnerRename {
+  fromOwnerId: string;
+  toOwnerId: string;
+  zones: string[];
+  /** The sources whose declared hostnames are read when the step runs. */
+  sourcesRead: string[];
+  /** The stack's sources the step cannot read: their records keep the old owner. */
+  sourcesNotRead: string[];
+}
+
 export interface Plan {
   stack: string;
   valid: boolean;
@@ -120,6 +129,8 @@ export interface Plan {
   unmanagedHostnames?: string[];
   /** The move of ownership records to the stack's prefix (`migrateFromTxtPrefix`), if the stack makes one. */
   txtOwnershipMove?: PlannedOwnershipMove;
+  /** The rename of this cluster's ownership records to the stack's owner (`migrateFromTxtOwnerId`), if any. */
+  txtOwnerRename?: PlannedOwnerRename;
   apiUsage?: ApiUsageEstimate;
 }
 
@@ -131,9 +142,11 @@ export async function buildPlan(
 ): Promise<Plan> {
   const logged = captureLogs();
   const clusterRead = options.liveCluster !== undefined;
-  const world: OfflineWorld = clusterRead
-    ? { ...planWorld, liveCluster: options.liveCluster }
-    : planWorld;
+  const world: OfflineWorld = {
+    ...planWorld,
+    liveCluster: options.liveCluster,
+    stackFiles: options.stackFiles,
+  };
   let run: OfflineRun;
   try {
     run = await runOffline(stack, config, world);
@@ -176,6 +189,7 @@ export async function buildPlan(
     clusterChecks: clusterChecks(settings.settings),
     ...ownership,
     txtOwnershipMove: plannedMove(run, ownership.ownershipTxtRecords ?? []),
+    txtOwnerRename: plannedRename(run),
     apiUsage,
   };
 }
@@ -205,6 +219,23 @@ function plannedMove(
         to: record.txtName,
       }))
       .filter((sample) => inZone(sample.from)),
+  };
+}
+
+/** The rename step's settings, read off the command the program registered. */
+function plannedRename(run: OfflineRun): PlannedOwnerRename | undefined {
+  const command = run.record
+    .ofType("command:local:Command")
+    .find((resource) => resource.inputs.create === RENAME_COMMAND);
+  if (!command) return undefined;
+  const input = JSON.parse(String(command.inputs.stdin)) as RenameCommandInput;
+  const readable = DECLARED_HOSTNAME_SOURCES as readonly string[];
+  return {
+    fromOwnerId: input.fromOwnerId,
+    toOwnerId: input.toOwnerId,
+    zones: input.zones.map((zone) => zone.name),
+    sourcesRead: input.sources.filter((source) => readable.includes(source)),
+    sourcesNotRead: input.sources.filter((source) => !readable.includes(source)),
   };
 }
 
@@ -257,7 +288,7 @@ function clusterChecks(settings: Settings): string[] {
   const crds = requiredGatewayCrds(settings.sources);
   const timing = DEFAULT_DECRYPTION_TIMING;
   return [
-    `before any change (preview and up): an external-dns already running in namespace ${settings.namespace} must use --txt-prefix=${settings.txtPrefix} and --txt-owner-id=${settings.txtOwnerId}, ` +
+    `before any change (preview and up): an external-dns already running in namespace ${settings.namespace} must use --txt-prefix=${settings.txtPrefix}${orMigrated(settings.migrateFromTxtPrefix)} and --txt-owner-id=${settings.txtOwnerId}${orMigrated(settings.migrateFromTxtOwnerId)}, ` +
       "or the run fails, naming the records this stack would orphan; one this program did not deploy is taken over only by a run with PULUMI_K8S_ENABLE_PATCH_FORCE=true; an unreachable cluster warns",
     ...(crds.length === 0
       ? []
@@ -267,6 +298,10 @@ function clusterChecks(settings: Settings): string[] {
     `after the SopsSecret is applied (up): sops-secrets-operator reports Healthy and Secret ${TOKEN_SECRET_NAME} holds the new token before the chart rolls; ` +
       `an operator error fails after ${timing.errorGraceMs / 1000}s, no progress after ${timing.timeoutMs / 1000}s`,
   ];
+}
+
+function orMigrated(from: string | undefined): string {
+  return from === undefined ? "" : ` (or ${from}, which this up moves from)`;
 }
 
 function argValue(args: string[], flag: string): string {

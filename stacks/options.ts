@@ -53,6 +53,20 @@ export const SOURCES = [
 export type Source = (typeof SOURCES)[number];
 
 /**
+ * The sources whose hostnames this program reads from the cluster itself
+ * (components/declaredHostnames.ts): Service hostname annotations, Ingress rule
+ * hosts and Gateway API route hostnames. verify checks their records, a refused
+ * takeover names them, and the owner rename moves their ownership records.
+ */
+export const DECLARED_HOSTNAME_SOURCES = [
+  "service",
+  "ingress",
+  "gateway-httproute",
+  "gateway-grpcroute",
+  "gateway-tlsroute",
+] as const satisfies readonly Source[];
+
+/**
  * Sources external-dns 0.21 has but this program refuses: each needs settings
  * the program does not pass, so external-dns would not start or would publish nothing.
  */
@@ -93,6 +107,11 @@ const txtPrefix = text
     "must be lowercase a-z, 0-9, '_', '-' and '.', optionally with %{record_type}, not starting with '.'",
   )
   .refine((prefix) => !prefix.includes(".."), "must not contain '..'");
+
+const ownerId = text.refine(
+  (id) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(id),
+  "must be 1-63 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
+);
 
 /** A supported source, or a message that says why not. */
 const source = text
@@ -268,12 +287,16 @@ export const options = {
       "sync deletes records whose source is gone; upsert-only never deletes; create-only never updates.",
   }),
   txtOwnerId: option({
-    schema: text.refine(
-      (id) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(id),
-      "must be 1-63 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
-    ),
+    schema: ownerId,
     encoding: "string",
-    description: "Owner ID written into the ownership TXT records; unique per cluster.",
+    description:
+      "Owner ID written into the ownership TXT records; unique per cluster (npm run fleet and every preview check it against the project's other stacks).",
+  }),
+  migrateFromTxtOwnerId: option({
+    schema: ownerId.optional(),
+    encoding: "string",
+    description:
+      "The owner ID this cluster's ownership records carry now, when txtOwnerId changes: after the chart's rollout, pulumi up rewrites the ownership records of the hostnames this cluster declares (and its filters admit) from it to txtOwnerId, never another cluster's (docs/fleet.md: \"Renaming an owner\"). After that up it finds nothing left to rename, and can be removed.",
   }),
   txtPrefix: option({
     schema: txtPrefix.default(DEFAULT_TXT_PREFIX),
@@ -395,6 +418,17 @@ export const options = {
     description:
       "Mint a new token every this many days (no gap: the new one is rolled out before the old one is deleted); the token expires a margin after its rotation.",
   }),
+  tokenRotationOffsetDays: option({
+    schema: z
+      .number({ error: "must be a whole number of days from 0 to tokenRotationDays - 1" })
+      .int("must be a whole number of days from 0 to tokenRotationDays - 1")
+      .min(0, "must be a whole number of days from 0 to tokenRotationDays - 1")
+      .optional(),
+    encoding: "json",
+    defaultText: "derived from the stack name",
+    description:
+      "Shifts the rotation calendar by this many days (0 to tokenRotationDays - 1), to move a stack's rotations off a day other stacks of the same Cloudflare user rotate on (npm run fleet suggests one). Changing it starts a new rotation period: the next up mints a new token.",
+  }),
   tokenExpiresOn: option({
     schema: text
       .refine(isRfc3339, "must be an RFC 3339 time such as 2027-06-30T00:00:00Z")
@@ -418,6 +452,18 @@ export const options = {
       .optional(),
     encoding: "string",
     description: "Cloudflare account that owns the token; required with tokenOwner account.",
+  }),
+  cloudflareIdentity: option({
+    schema: text
+      .refine(
+        (label) => /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/.test(label),
+        "must be a label of 1-100 characters of A-Z, a-z, 0-9, '.', '_', ':', '@' and '-', starting with a letter or digit",
+      )
+      .optional(),
+    encoding: "string",
+    defaultText: '"user", or "account:<accountId>" with tokenOwner account',
+    description:
+      "The Cloudflare user or account whose limits this stack's token counts against, as a label: npm run fleet adds up the API requests (1,200 per 5 minutes) and the tokens (50 per user, 500 per account) of the stacks that share one. The default puts every user-owned stack of the project under one user (the safe assumption when one bootstrap token serves them all); set it when stacks use bootstrap tokens of different users.",
   }),
   clusterStack: option({
     schema: text

@@ -9,9 +9,9 @@ import {
   managesHostname,
   usesRegexFilter,
 } from "../components/hostnameFilter";
-import { PlainRunError } from "../components/runError";
 import { isDomainName, isWithinDomain } from "./formats";
 import {
+  DECLARED_HOSTNAME_SOURCES,
   DEFAULT_RESOURCES,
   MAX_TOKEN_EXPIRY_YEARS,
   OPTION_KEYS,
@@ -48,6 +48,8 @@ export interface Settings {
   sources: Source[];
   policy: Policy;
   txtOwnerId: string;
+  /** Rename this cluster's ownership records from this owner to `txtOwnerId` after the rollout. */
+  migrateFromTxtOwnerId?: string;
   txtPrefix: string;
   /** Move this owner's ownership records from this prefix to `txtPrefix` after the rollout. */
   migrateFromTxtPrefix?: string;
@@ -63,9 +65,13 @@ export interface Settings {
   sopsSecretFile?: string;
   tokenAllowedCidrs: string[];
   tokenRotationDays?: number;
+  /** Days the rotation calendar is shifted by; undefined: derived from the stack name. */
+  tokenRotationOffsetDays?: number;
   tokenExpiresOn?: string;
   tokenOwner: TokenOwner;
   accountId?: string;
+  /** Label of the Cloudflare user or account whose limits the token counts against (npm run fleet). */
+  cloudflareIdentity?: string;
   clusterStack?: string;
   resources: ContainerResources;
 }
@@ -83,20 +89,6 @@ export function projectKeys(config: Record<string, string>): Record<string, stri
       .filter(([key]) => key.startsWith(prefix))
       .map(([key, value]) => [key.slice(prefix.length), value]),
   );
-}
-
-/**
- * Thrown when the config is invalid; lists every problem. A Pulumi RunError,
- * so the engine prints just this message: no stack trace.
- */
-export class ConfigError extends PlainRunError {
-  constructor(readonly problems: string[]) {
-    super(
-      `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((problem) => `  - ${problem}`).join("\n"),
-    );
-    this.name = "ConfigError";
-  }
 }
 
 /**
@@ -178,7 +170,18 @@ function tokenLifecycleErrors(
   now: Date,
 ): string[] {
   const errors: string[] = [];
-  const { tokenExpiresOn, tokenRotationDays, tokenOwner } = values;
+  const { tokenExpiresOn, tokenRotationDays, tokenRotationOffsetDays, tokenOwner } = values;
+  if (tokenRotationOffsetDays !== undefined) {
+    if (tokenRotationDays === undefined) {
+      errors.push(
+        `${qualified("tokenRotationOffsetDays")}: shifts the rotation calendar, so it needs ${qualified("tokenRotationDays")}; given ${show(tokenRotationOffsetDays)}; allowed: set ${qualified("tokenRotationDays")} too, or leave it out`,
+      );
+    } else if (tokenRotationOffsetDays >= tokenRotationDays) {
+      errors.push(
+        `${qualified("tokenRotationOffsetDays")}: must be less than ${qualified("tokenRotationDays")} (${tokenRotationDays}); given ${show(tokenRotationOffsetDays)}; allowed: 0 to ${tokenRotationDays - 1}`,
+      );
+    }
+  }
   if (tokenExpiresOn !== undefined && tokenRotationDays !== undefined) {
     errors.push(
       `${qualified("tokenExpiresOn")}: cannot be combined with ${qualified("tokenRotationDays")} (rotation sets the expiry); given ${show(tokenExpiresOn)}; allowed: one of the two`,
@@ -225,6 +228,7 @@ function crossCheckErrors(values: Partial<OptionValues>): string[] {
       `${qualified("migrateFromTxtPrefix")}: equals ${qualified("txtPrefix")}, so there is nothing to move; given ${show(values.migrateFromTxtPrefix)}; allowed: the prefix the ownership records have now, different from ${qualified("txtPrefix")}, or leave it out`,
     );
   }
+  errors.push(...ownerMoveErrors(values));
   const zoneNames = values.zones?.map((zone) => zone.name);
   if (zoneNames && values.domainFilters) {
     for (const [index, filter] of values.domainFilters.entries()) {
@@ -236,6 +240,20 @@ function crossCheckErrors(values: Partial<OptionValues>): string[] {
     }
   }
   return errors;
+}
+
+function ownerMoveErrors(values: Partial<OptionValues>): string[] {
+  const { migrateFromTxtOwnerId, txtOwnerId, migrateFromTxtPrefix } = values;
+  if (migrateFromTxtOwnerId === undefined) return [];
+  if (migrateFromTxtOwnerId === txtOwnerId)
+    return [
+      `${qualified("migrateFromTxtOwnerId")}: equals ${qualified("txtOwnerId")}, so there is nothing to rename; given ${show(migrateFromTxtOwnerId)}; allowed: the owner ID the ownership records carry now, different from ${qualified("txtOwnerId")}, or leave it out`,
+    ];
+  if (migrateFromTxtPrefix !== undefined)
+    return [
+      `${qualified("migrateFromTxtOwnerId")}: cannot be combined with ${qualified("migrateFromTxtPrefix")}: rename the owner and move the prefix in two separate ups, one after the other; given ${show(migrateFromTxtOwnerId)}; allowed: leave one of the two out`,
+    ];
+  return [];
 }
 
 /**
@@ -284,6 +302,7 @@ function crossCheckWarnings(values: Partial<OptionValues>): string[] {
         `(${values.tokenAllowedCidrs?.join(", ")}): run that up from an address in the list, or add this machine's for the move`,
     );
   }
+  if (values.migrateFromTxtOwnerId !== undefined) warnings.push(...ownerMoveWarnings(values));
   if (values.tokenOwner === "user" && values.accountId !== undefined) {
     warnings.push(
       `${qualified("accountId")}: is ignored while ${qualified("tokenOwner")} is "user" (the token belongs to the bootstrap token's user)`,
@@ -295,6 +314,27 @@ function crossCheckWarnings(values: Partial<OptionValues>): string[] {
         `${qualified("excludeDomains")}[${index}]: ${show(excluded)} lies outside every domain filter (${filters.join(", ")}), so it excludes nothing`,
       );
     }
+  }
+  return warnings;
+}
+
+/** What the owner rename cannot do from where it runs, or for the sources it cannot read. */
+function ownerMoveWarnings(values: Partial<OptionValues>): string[] {
+  const warnings: string[] = [];
+  const unread = (values.sources ?? []).filter(
+    (source) => !(DECLARED_HOSTNAME_SOURCES as readonly string[]).includes(source),
+  );
+  if (unread.length > 0) {
+    warnings.push(
+      `${qualified("migrateFromTxtOwnerId")}: the rename reads the hostnames this cluster declares from ${DECLARED_HOSTNAME_SOURCES.join(", ")} only; ` +
+        `records of the sources ${unread.join(", ")} keep the old owner, and this cluster's external-dns leaves them alone: rename those ownership records by hand (docs/fleet.md: "Renaming an owner")`,
+    );
+  }
+  if ((values.tokenAllowedCidrs ?? []).length > 0) {
+    warnings.push(
+      `${qualified("migrateFromTxtOwnerId")}: the rename runs where pulumi up runs, reading the cluster and, with the minted token, Cloudflare, which accepts that token only from ${qualified("tokenAllowedCidrs")} ` +
+        `(${values.tokenAllowedCidrs?.join(", ")}): run that up from an address in the list, or add this machine's for the rename`,
+    );
   }
   return warnings;
 }

@@ -3,10 +3,15 @@
  * of the Kubernetes API: CRDs present or missing, an unreachable cluster, and
  * a SopsSecret observation that keeps only a digest of the Secret's value.
  */
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubernetesApiReader, sha256Hex } from "../components/clusterAccess";
+import {
+  type FakeKubernetesApi,
+  kubeconfigFor,
+  startFakeKubernetesApi,
+} from "./support/kubernetesApi";
 
 const TOKEN = "cf-token-in-the-secret";
 const routes: Record<string, unknown> = {
@@ -83,36 +88,14 @@ const routes: Record<string, unknown> = {
   },
 };
 
-let server: Server;
+let api: FakeKubernetesApi;
 let kubeconfig: string;
 
-function kubeconfigFor(server: string): string {
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    `clusters: [{name: local, cluster: {server: '${server}', insecure-skip-tls-verify: true}}]`,
-    "users: [{name: local, user: {token: not-a-real-token}}]",
-    "contexts: [{name: local, context: {cluster: local, user: local}}]",
-    "current-context: local",
-    "",
-  ].join("\n");
-}
-
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    // Lists are routed by path and label selector (decoded), everything else by path.
-    const url = new URL(request.url ?? "", "http://local");
-    const selector = url.searchParams.get("labelSelector");
-    const body = routes[selector ? `${url.pathname}?labelSelector=${selector}` : url.pathname];
-    response.writeHead(body ? 200 : 404, { "content-type": "application/json" });
-    response.end(
-      JSON.stringify(body ?? { kind: "Status", status: "Failure", reason: "NotFound", code: 404 }),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  kubeconfig = kubeconfigFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  api = await startFakeKubernetesApi(routes);
+  kubeconfig = api.kubeconfig;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(() => api.close());
 
 const target = {
   namespace: "dns",

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../plan/stackFile";
 import { OPTION_KEYS } from "../stacks/options";
+import { PROJECT_ROOT } from "../stacks/stackFiles";
 
 const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
 

@@ -3,7 +3,6 @@
  * command's own loader, its input (with the token) on stdin, against the
  * loopback Cloudflare stand-in and a token minted there for two zones.
  */
-import { spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UNTIL_MOVED } from "../commands/moveTxtOwnership";
 import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMoveStep";
@@ -12,7 +11,7 @@ import {
   DEFAULT_ZONES,
   startCloudflareApi,
 } from "../e2e/support/cloudflareApi";
-import { PROJECT_ROOT } from "../plan/stackFile";
+import { runStep } from "./support/cli";
 
 const [COM, ORG] = DEFAULT_ZONES;
 const OWNER = "vanixiets-cluster";
@@ -46,28 +45,9 @@ function input(overrides: Partial<MoveCommandInput> = {}): MoveCommandInput {
   };
 }
 
-/**
- * Runs MOVE_COMMAND from the project directory, as the command provider does,
- * with `stdin` as JSON (or as given, when a string). Asynchronous: the stand-in
- * answers from this process.
- */
-function runMove(
-  stdin: MoveCommandInput | string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", MOVE_COMMAND], { cwd: PROJECT_ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(typeof stdin === "string" ? stdin : JSON.stringify(stdin));
-  });
+/** Runs MOVE_COMMAND as the command provider does, with `stdin` as JSON (or as given). */
+function runMove(stdin: MoveCommandInput | string) {
+  return runStep(MOVE_COMMAND, stdin);
 }
 
 const names = (zoneId: string) =>

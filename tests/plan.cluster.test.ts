@@ -11,7 +11,7 @@ import { planKubeconfigSource, runPlanCli } from "../plan/cli";
 import type { LiveClusterChecks } from "../plan/offline";
 import { renderPlan } from "../plan/render";
 import type { Plan } from "../plan/report";
-import { stackConfig } from "../plan/stackFile";
+import { stackConfig } from "../stacks/stackFiles";
 import { collectUnhandledRejections } from "./support/program";
 
 collectUnhandledRejections();

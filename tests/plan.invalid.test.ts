@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runPlanCli } from "../plan/cli";
 import { renderPlan } from "../plan/render";
 import type { Plan } from "../plan/report";
-import { stackConfig } from "../plan/stackFile";
+import { stackConfig } from "../stacks/stackFiles";
 import { collectUnhandledRejections } from "./support/program";
 
 collectUnhandledRejections();

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SECRET_CHECKSUM_ANNOTATION, tokenRolloutChecksum } from "../components/chartValues";
 import { tokenSpec } from "../components/tokenLifecycle";
 import type { Plan } from "../plan/report";
-import { stackConfig } from "../plan/stackFile";
+import { stackConfig } from "../stacks/stackFiles";
 import { runScript } from "./support/cli";
 import { LOOKED_UP_ZONE_IDS, resolved } from "./support/mocks";
 import { type ProgramRun, runProgram } from "./support/program";

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runPlanCli } from "../plan/cli";
 import { renderPlan } from "../plan/render";
 import type { Plan } from "../plan/report";
-import { stackConfig } from "../plan/stackFile";
+import { stackConfig } from "../stacks/stackFiles";
 import { collectUnhandledRejections } from "./support/program";
 
 collectUnhandledRejections();
@@ -86,5 +86,55 @@ describe("plan with migrateFromTxtPrefix", () => {
       loadStack: () => stackConfig("production"),
     });
     expect((JSON.parse(stdout) as Plan).txtOwnershipMove).toBeUndefined();
+  });
+});
+
+describe("plan with migrateFromTxtOwnerId", () => {
+  let plan: Plan;
+
+  beforeAll(async () => {
+    let stdout = "";
+    const code = await runPlanCli(["production", "--json"], {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: () => {},
+      loadStack: () => ({
+        ...stackConfig("production"),
+        "external-dns:txtOwnerId": "hel1",
+        "external-dns:migrateFromTxtOwnerId": "vanixiets-cluster",
+        "external-dns:sources": JSON.stringify(["service", "ingress", "istio-gateway"]),
+      }),
+    });
+    expect(code).toBe(0);
+    plan = JSON.parse(stdout);
+  });
+
+  it("lists the rename step after the chart and says what it renames, and what it cannot read", () => {
+    const component = plan.resources.find(
+      (resource) => resource.type === "vanixiets:dns:ExternalDns",
+    );
+    expect(component?.children.slice(-2).map((child) => `${child.type} ${child.name}`)).toEqual([
+      "kubernetes:helm.sh/v4:Chart external-dns-chart",
+      "vanixiets:dns:TxtOwnerRename external-dns-txt-owner-rename",
+    ]);
+    expect(plan.txtOwnerRename).toEqual({
+      fromOwnerId: "vanixiets-cluster",
+      toOwnerId: "hel1",
+      zones: ["example.com", "example.org"],
+      sourcesRead: ["service", "ingress"],
+      sourcesNotRead: ["istio-gateway"],
+    });
+    const human = renderPlan(plan);
+    expect(human).toContain(
+      [
+        "Ownership records renamed after the chart's rollout (external-dns:migrateFromTxtOwnerId), zones example.com, example.org:",
+        "  owner vanixiets-cluster → hel1, for the hostnames this cluster declares that the filters admit, read from its service, ingress when the step runs;",
+      ].join("\n"),
+    );
+    expect(human).toContain(
+      "  not read: istio-gateway: the records of those sources keep the old owner (rename them by hand)",
+    );
+    expect(human).toContain("--txt-owner-id=hel1 (or vanixiets-cluster, which this up moves from)");
   });
 });

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { stackConfig } from "../plan/stackFile";
+import { stackConfig } from "../stacks/stackFiles";
 import { collectUnhandledRejections, createdResourceTypes, startProgram } from "./support/program";
 
 const rejections = collectUnhandledRejections();

@@ -4,8 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { stackConfig } from "../plan/stackFile";
-import { ConfigError } from "../stacks/settings";
+import { ConfigError } from "../stacks/configError";
+import { stackConfig } from "../stacks/stackFiles";
 import { collectUnhandledRejections, failProgram } from "./support/program";
 
 const rejections = collectUnhandledRejections();

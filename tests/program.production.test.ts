@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { SECRET_CHECKSUM_ANNOTATION, tokenRolloutChecksum } from "../components/chartValues";
 import { tokenSpec } from "../components/tokenLifecycle";
-import { stackConfig } from "../plan/stackFile";
+import { stackConfig } from "../stacks/stackFiles";
 import { plaintextOccurrences } from "./support/leaks";
 import {
   FAKE_KUBECONFIG,

@@ -6,7 +6,7 @@ import { inspect } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { PlainRunError } from "../components/runError";
-import { ConfigError } from "../stacks/settings";
+import { ConfigError } from "../stacks/configError";
 
 describe("PlainRunError", () => {
   it("is a Pulumi RunError that inspects as its message alone", () => {

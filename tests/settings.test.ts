@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { PROJECT_ROOT, stackConfig } from "../plan/stackFile";
 import { type OptionKey, options } from "../stacks/options";
 import { type LoadedConfig, loadSettings, projectKeys, type Settings } from "../stacks/settings";
+import { PROJECT_ROOT, stackConfig } from "../stacks/stackFiles";
 
 const AGE_KEY = "age1l3dnqya490usmw9ckcqyjlkcsfhs6a3zyx9efuyg0ppzxtcm7gjqlkydcc";
 const OTHER_AGE_KEY = "age1sppnsegw58drw5uswwnzjeraghzdmmc7evs03v0nssw9hlh44dlqhjdf5g";
@@ -526,6 +526,62 @@ const invalidCases: [string, Record<string, string>, InvalidCase][] = [
       allowed: "the prefix the ownership records have now, different from external-dns:txtPrefix",
     },
   ],
+  [
+    "a migrateFromTxtOwnerId with a space",
+    { migrateFromTxtOwnerId: "old cluster" },
+    { at: "migrateFromTxtOwnerId", given: '"old cluster"', allowed: "must be 1-63 characters" },
+  ],
+  [
+    "a migrateFromTxtOwnerId equal to txtOwnerId",
+    { migrateFromTxtOwnerId: "test-cluster" },
+    {
+      at: "migrateFromTxtOwnerId",
+      given: '"test-cluster"',
+      allowed:
+        "the owner ID the ownership records carry now, different from external-dns:txtOwnerId",
+    },
+  ],
+  [
+    "a migrateFromTxtOwnerId beside a migrateFromTxtPrefix",
+    { migrateFromTxtOwnerId: "vanixiets-cluster", migrateFromTxtPrefix: "externaldns-" },
+    {
+      at: "migrateFromTxtOwnerId",
+      given: '"vanixiets-cluster"',
+      allowed: "leave one of the two out",
+    },
+  ],
+  [
+    "a cloudflareIdentity with a space",
+    { cloudflareIdentity: "ops bot" },
+    {
+      at: "cloudflareIdentity",
+      given: '"ops bot"',
+      allowed: "must be a label of 1-100 characters",
+    },
+  ],
+  [
+    "a tokenRotationOffsetDays without tokenRotationDays",
+    { tokenRotationOffsetDays: "3" },
+    {
+      at: "tokenRotationOffsetDays",
+      given: "3",
+      allowed: "set external-dns:tokenRotationDays too",
+    },
+  ],
+  [
+    "a tokenRotationOffsetDays as long as the period",
+    { tokenRotationDays: "30", tokenRotationOffsetDays: "30" },
+    { at: "tokenRotationOffsetDays", given: "30", allowed: "0 to 29" },
+  ],
+  [
+    "a negative tokenRotationOffsetDays",
+    { tokenRotationDays: "30", tokenRotationOffsetDays: "-1" },
+    {
+      at: "tokenRotationOffsetDays",
+      given: "-1",
+      allowed: "must be a whole number of days from 0",
+    },
+  ],
   ...["999ms", "0.5s", "1ns", "500ms"].map(
     (value): [string, Record<string, string>, InvalidCase] => [
       `the interval ${value}, faster than the controller's one-second tick`,
@@ -700,6 +756,49 @@ describe("loadSettings: cross checks beside invalid zones", () => {
       expect.stringMatching(/^external-dns:zones\[0\]\.id: /),
       expect.stringMatching(
         /^external-dns:domainFilters\[1\]: lies outside every zone; given "example.net"/,
+      ),
+    ]);
+  });
+});
+
+describe("loadSettings: fleet options", () => {
+  it("takes an owner to rename from, an identity and a rotation offset", () => {
+    expect(
+      settingsFor({
+        migrateFromTxtOwnerId: "vanixiets-cluster",
+        cloudflareIdentity: "ops@example.com",
+        tokenRotationDays: "90",
+        tokenRotationOffsetDays: "0",
+      }),
+    ).toMatchObject({
+      migrateFromTxtOwnerId: "vanixiets-cluster",
+      cloudflareIdentity: "ops@example.com",
+      tokenRotationDays: 90,
+      tokenRotationOffsetDays: 0,
+    });
+  });
+
+  it("warns that the rename reads only the sources whose hostnames it can read", () => {
+    expect(
+      warningsFor({
+        migrateFromTxtOwnerId: "vanixiets-cluster",
+        sources: json(["service", "istio-gateway", "crd"]),
+      }),
+    ).toEqual([
+      "external-dns:migrateFromTxtOwnerId: the rename reads the hostnames this cluster declares from service, ingress, gateway-httproute, gateway-grpcroute, gateway-tlsroute only; " +
+        'records of the sources istio-gateway, crd keep the old owner, and this cluster\'s external-dns leaves them alone: rename those ownership records by hand (docs/fleet.md: "Renaming an owner")',
+    ]);
+  });
+
+  it("warns that the rename runs where pulumi up runs when the token is bound to addresses", () => {
+    expect(
+      warningsFor({
+        migrateFromTxtOwnerId: "vanixiets-cluster",
+        tokenAllowedCidrs: json(["203.0.113.10/32"]),
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^external-dns:migrateFromTxtOwnerId: the rename runs where pulumi up runs, .* \(203\.0\.113\.10\/32\): run that up from an address in the list/,
       ),
     ]);
   });

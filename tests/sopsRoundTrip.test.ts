@@ -16,7 +16,7 @@ import {
   sopsSecretManifest,
   sopsSecretYaml,
 } from "../components/sopsSecret";
-import { stackConfig } from "../plan/stackFile";
+import { stackConfig } from "../stacks/stackFiles";
 import { sopsSecretSchemaErrors } from "./support/crdSchema";
 import { MINTED_TOKEN } from "./support/mocks";
 import { type ProgramRun, runProgram } from "./support/program";

@@ -60,6 +60,18 @@ describe("rotation periods", () => {
       rotation(90, NOW, "staging").periodStart,
     );
   });
+
+  it("follow tokenRotationOffsetDays instead of the stack's own shift: periods start on days ≡ offset", () => {
+    for (const offsetDays of [0, 1, 89]) {
+      const { periodStart } = tokenLifecycle({ rotationDays: 90, offsetDays }, "production", NOW)
+        .rotation ?? { periodStart: "" };
+      expect((Date.parse(periodStart) / DAY) % 90).toBe(offsetDays);
+    }
+    const own = stackOffsetDays("production", 90);
+    expect(tokenLifecycle({ rotationDays: 90, offsetDays: own }, "production", NOW)).toEqual(
+      tokenLifecycle({ rotationDays: 90 }, "production", NOW),
+    );
+  });
 });
 
 describe("expiry", () => {

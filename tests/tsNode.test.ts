@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../plan/stackFile";
+import { PROJECT_ROOT } from "../stacks/stackFiles";
 
 describe("ts-node", () => {
   it("compiles index.ts with the project's TypeScript and runs up to config validation", () => {

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
+import { RENAME_COMMAND } from "../components/txtOwnerRenameStep";
 import { MOVE_COMMAND } from "../components/txtOwnershipMoveStep";
 import {
   migrationRefusal,
@@ -13,9 +14,9 @@ import {
   registryDifferences,
   txtRegistryOf,
 } from "../components/txtRegistry";
-import { stackConfig } from "../plan/stackFile";
+import { stackConfig } from "../stacks/stackFiles";
 import { plaintextOccurrences } from "./support/leaks";
-import { LOOKED_UP_ZONE_IDS, MINTED_TOKEN, resolved } from "./support/mocks";
+import { FAKE_KUBECONFIG, LOOKED_UP_ZONE_IDS, MINTED_TOKEN, resolved } from "./support/mocks";
 import {
   collectUnhandledRejections,
   createdResourceTypes,
@@ -147,6 +148,33 @@ describe("the migration refusal", () => {
     );
     expect(noop).toContain("owned through no TXT record (--registry=noop)");
     expect(noop).toContain("move that installation to that form by hand first");
+  });
+
+  const SAME_PREFIX = { ...STACK_DEFAULTS, txtPrefix: "externaldns-", txtOwnerId: "hel1" };
+
+  it("lets another owner take over when the stack renames the records from the running one", () => {
+    expect(
+      migrationRefusal(
+        MANUAL,
+        { ...SAME_PREFIX, migrateFromTxtOwnerId: "vanixiets-cluster" },
+        DECLARED,
+      ),
+    ).toBeUndefined();
+  });
+
+  it("refuses another owner without the rename, offering it; and a rename from an owner that is not running", () => {
+    expect(migrationRefusal(MANUAL, SAME_PREFIX, DECLARED)?.split("\n").at(-1)).toBe(
+      'Nothing was changed. To take over its records, set external-dns:txtPrefix to "externaldns-" and external-dns:txtOwnerId to "vanixiets-cluster"; ' +
+        'or, to rename them to this stack\'s owner in the same up, keep external-dns:txtOwnerId and set external-dns:migrateFromTxtOwnerId to "vanixiets-cluster" (docs/fleet.md: "Renaming an owner").',
+    );
+    const wrongOwner = migrationRefusal(
+      MANUAL,
+      { ...SAME_PREFIX, migrateFromTxtOwnerId: "other-cluster" },
+      DECLARED,
+    );
+    expect(wrongOwner?.split("\n").at(-2)).toBe(
+      'external-dns:migrateFromTxtOwnerId is "other-cluster", but the running external-dns writes owner "vanixiets-cluster".',
+    );
   });
 
   it("names ten hostnames and counts the rest", () => {
@@ -326,7 +354,59 @@ describe("the program with an external-dns already running in its namespace", ()
     }
   });
 
-  it("has no move step without migrateFromTxtPrefix", async () => {
+  it("renames this cluster's ownership records to the stack's owner, after the chart, reading the cluster it deploys to", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn");
+    try {
+      const run = await runProgram(
+        "production",
+        { ...stackConfig("production"), "external-dns:migrateFromTxtOwnerId": "vanixiets-cluster" },
+        {
+          runningExternalDns: {
+            deployment: "external-dns/external-dns",
+            args: ["--txt-owner-id=vanixiets-cluster", "--txt-prefix=externaldns-%{record_type}."],
+            managedByPulumi: true,
+          },
+        },
+      );
+      expect(warn.mock.calls.map(([message]) => message)).toContainEqual(
+        expect.stringMatching(
+          /^Renaming this cluster's ownership records from owner vanixiets-cluster to hetzner-production \(external-dns:migrateFromTxtOwnerId\): Deployment external-dns\/external-dns rolls to the new owner first/,
+        ),
+      );
+      const rename = run.record
+        .ofType("command:local:Command")
+        .find((resource) => resource.inputs.create === RENAME_COMMAND);
+      expect(rename?.name).toBe("external-dns-txt-owner-rename-rewrite");
+      expect(JSON.parse(String(rename?.inputs.stdin))).toEqual({
+        fromOwnerId: "vanixiets-cluster",
+        toOwnerId: "hetzner-production",
+        txtPrefix: "externaldns-%{record_type}.",
+        token: MINTED_TOKEN,
+        zones: [
+          { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "example.com" },
+          { id: LOOKED_UP_ZONE_IDS["example.org"], name: "example.org" },
+        ],
+        // clusterStack: the kubeconfig output of the cluster stack
+        cluster: { kubeconfig: FAKE_KUBECONFIG },
+        sources: ["service", "ingress", "gateway-httproute"],
+        filter: {
+          domainFilters: ["example.com", "example.org"],
+          excludeDomains: ["internal.example.com"],
+        },
+      });
+      expect(await plaintextOccurrences(rename?.wireInputs, MINTED_TOKEN)).toEqual([]);
+      const component = run.constructed.find(
+        (resource) => resource.type === "vanixiets:dns:TxtOwnerRename",
+      );
+      const dependsOn = component?.opts.dependsOn as pulumi.Resource[];
+      const urns = await Promise.all(dependsOn.map((dependency) => resolved(dependency.urn)));
+      expect(urns.map((urn) => urn.split("::").at(-1))).toEqual(["external-dns-chart"]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("has no move or rename step without migrateFromTxtPrefix or migrateFromTxtOwnerId", async () => {
     const run = await runProgram("production", stackConfig("production"));
     expect(
       run.constructed.filter((resource) => resource.type === "vanixiets:dns:TxtOwnershipMove"),
@@ -335,7 +415,7 @@ describe("the program with an external-dns already running in its namespace", ()
       run.record
         .ofType("command:local:Command")
         .map((resource) => resource.inputs.create)
-        .filter((create) => create === MOVE_COMMAND),
+        .filter((create) => create === MOVE_COMMAND || create === RENAME_COMMAND),
     ).toEqual([]);
   });
 });

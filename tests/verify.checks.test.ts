@@ -4,11 +4,12 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import type { DeclaredHostname } from "../components/declaredHostnames";
 import { declaredHostnames } from "../components/declaredHostnames";
 import { requiredGatewayCrds } from "../components/gatewayApi";
 import { ownershipTxtName } from "../components/txtRecords";
-import { stackConfig } from "../plan/stackFile";
 import { loadSettings, projectKeys } from "../stacks/settings";
+import { stackConfig } from "../stacks/stackFiles";
 import {
   type CheckResult,
   deploymentChecks,
@@ -20,6 +21,7 @@ import {
   logChecks,
   orphanChecks,
   ownerOf,
+  ownerRenameChecks,
   ownershipMoveChecks,
   recordChecks,
   secretChainChecks,
@@ -420,6 +422,48 @@ describe("orphan checks", () => {
     ]);
     expect(ownershipMoveChecks(left, expected)).toEqual([]);
     expect(ownershipMoveChecks(undefined, moving)).toEqual([]);
+  });
+
+  it("fail, with migrateFromTxtOwnerId, while a hostname this cluster declares is still owned by the old owner", () => {
+    const renaming = {
+      ...expected,
+      txtOwnerId: "hel1",
+      migrateFromTxtOwnerId: "vanixiets-cluster",
+    };
+    const by = (who: string) =>
+      `"heritage=external-dns,external-dns/owner=${who},external-dns/resource=service/shop/x"`;
+    const hel1: DeclaredHostname[] = [{ hostname: "web.example.com", source: "service/shop/web" }];
+    const renamed: ZoneRecord[] = [
+      { name: "web.example.com", type: "A", content: "203.0.113.1" },
+      { name: "externaldns-a.web.example.com", type: "TXT", content: by("hel1") },
+      // another cluster's record under the old owner: counted, never a failure here
+      { name: "externaldns-a.fsn1.example.com", type: "TXT", content: by("vanixiets-cluster") },
+    ];
+    const left: ZoneRecord[] = [
+      ...renamed.slice(0, 1),
+      { name: "externaldns-a.web.example.com", type: "TXT", content: by("vanixiets-cluster") },
+      ...renamed.slice(2),
+    ];
+    expect(ownerRenameChecks(renamed, hel1, renaming)).toEqual([
+      {
+        area: "records",
+        check: "owner rename",
+        status: "pass",
+        detail:
+          "no hostname this cluster declares is still owned by vanixiets-cluster; 1 ownership record(s) of vanixiets-cluster name hostnames this cluster does not declare (another cluster's, or left by deleted sources: npm run fleet -- --live)",
+      },
+    ]);
+    expect(ownerRenameChecks(left, hel1, renaming)).toEqual([
+      expect.objectContaining({
+        check: "owner rename",
+        status: "fail",
+        detail: expect.stringMatching(
+          /^ownership records still naming owner vanixiets-cluster for hostnames this cluster declares: externaldns-a\.web\.example\.com; 1 ownership record/,
+        ),
+      }),
+    ]);
+    expect(ownerRenameChecks(left, hel1, expected)).toEqual([]);
+    expect(ownerRenameChecks(undefined, hel1, renaming)).toEqual([]);
   });
 
   it("pass when every record of this owner has a source", () => {

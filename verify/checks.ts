@@ -14,6 +14,7 @@ import { hasOldName } from "../components/txtOwnershipMove";
 import {
   MANAGED_RECORD_TYPES,
   ownedRecordOf,
+  ownershipOwner,
   ownershipTxtName,
   UNTYPED_OWNERSHIP_TYPES,
 } from "../components/txtRecords";
@@ -39,6 +40,8 @@ export interface Expectations extends HostnameFilter {
   txtPrefix: string;
   /** `migrateFromTxtPrefix`: the prefix the stack moves ownership records from, if any. */
   migrateFromTxtPrefix?: string;
+  /** `migrateFromTxtOwnerId`: the owner the stack renames this cluster's ownership records from, if any. */
+  migrateFromTxtOwnerId?: string;
   /** The Gateway API CRDs the sources need, with the version external-dns reads. */
   requiredCrds: RequiredCrd[];
 }
@@ -621,6 +624,57 @@ export function ownershipMoveChecks(
       status: "fail",
       detail: `ownership records still under the old prefix ${JSON.stringify(fromPrefix)}: ${left.join(", ")}`,
       hint: 'external-dns does not own their records until they are moved: run pulumi up (its TxtOwnershipMove step says why it failed; README: "Moving to another TXT prefix")',
+    },
+  ];
+}
+
+/**
+ * With `migrateFromTxtOwnerId`: fails while an ownership record of the old
+ * owner names a hostname this cluster declares and its filters admit (the
+ * rename has not reached it); records of the old owner for other hostnames
+ * are another cluster's, and only counted.
+ */
+export function ownerRenameChecks(
+  zoneRecords: ZoneRecord[] | undefined,
+  declared: DeclaredHostname[],
+  expected: Expectations,
+): CheckResult[] {
+  const fromOwner = expected.migrateFromTxtOwnerId;
+  if (fromOwner === undefined || zoneRecords === undefined) return [];
+  const claimed = new Set(
+    declared
+      .map((entry) => entry.hostname)
+      .filter((hostname) => managesHostname(expected, hostname)),
+  );
+  const oldOwner = zoneRecords.flatMap((record) => {
+    const host =
+      record.type === "TXT" && ownershipOwner(record.content) === fromOwner
+        ? ownedRecordOf(record.name, expected.txtPrefix)?.host
+        : undefined;
+    return host === undefined ? [] : [{ name: record.name, host }];
+  });
+  const left = oldOwner.filter((record) => claimed.has(record.host)).map((record) => record.name);
+  const others = oldOwner.length - left.length;
+  const elsewhere =
+    others > 0
+      ? `; ${others} ownership record(s) of ${fromOwner} name hostnames this cluster does not declare (another cluster's, or left by deleted sources: npm run fleet -- --live)`
+      : "";
+  if (left.length === 0)
+    return [
+      {
+        area: "records",
+        check: "owner rename",
+        status: "pass",
+        detail: `no hostname this cluster declares is still owned by ${fromOwner}${elsewhere}`,
+      },
+    ];
+  return [
+    {
+      area: "records",
+      check: "owner rename",
+      status: "fail",
+      detail: `ownership records still naming owner ${fromOwner} for hostnames this cluster declares: ${left.sort().join(", ")}${elsewhere}`,
+      hint: 'external-dns does not own their records until they are renamed: run pulumi up (its TxtOwnerRename step says why it failed; docs/fleet.md: "Renaming an owner")',
     },
   ];
 }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as k8s from "@kubernetes/client-node";
-import { stackConfig, stackFilePath } from "../plan/stackFile";
+import { stackConfig, stackFilePath } from "../stacks/stackFiles";
 import { exitCode } from "./checks";
 import { renderVerification } from "./render";
 import { verify } from "./run";

@@ -17,6 +17,7 @@ import {
   legacyOwnershipChecks,
   logChecks,
   orphanChecks,
+  ownerRenameChecks,
   ownershipMoveChecks,
   recordChecks,
   secretChainChecks,
@@ -110,6 +111,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
       ...orphanChecks(zoneRecords, cluster.declared, expected),
       ...legacyOwnershipChecks(zoneRecords, expected),
       ...ownershipMoveChecks(zoneRecords, expected),
+      ...ownerRenameChecks(zoneRecords, cluster.declared, expected),
       ...logChecks(cluster.log),
     ],
   };
@@ -124,6 +126,7 @@ export function expectations(settings: Settings, containerArgs: string[]): Expec
     txtOwnerId: settings.txtOwnerId,
     txtPrefix: settings.txtPrefix,
     migrateFromTxtPrefix: settings.migrateFromTxtPrefix,
+    migrateFromTxtOwnerId: settings.migrateFromTxtOwnerId,
     domainFilters: settings.domainFilters,
     excludeDomains: settings.excludeDomains,
     regexDomainFilter: settings.regexDomainFilter,

@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { PROJECT_ROOT } from "../../plan/stackFile";
+import { spawn, spawnSync } from "node:child_process";
+import { PROJECT_ROOT } from "../../stacks/stackFiles";
 
 /** Runs one of the project's TypeScript CLIs the way its npm script does. */
 export function runScript(script: string, ...args: string[]) {
@@ -7,5 +7,30 @@ export function runScript(script: string, ...args: string[]) {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
     timeout: 120_000,
+  });
+}
+
+/**
+ * Runs a step's command line from the project directory, as the command
+ * provider does (`sh -c`), with `stdin` written as JSON (or as given, when a
+ * string). Asynchronous: the stand-ins it talks to answer from this process.
+ */
+export function runStep(
+  commandLine: string,
+  stdin: unknown,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", commandLine], { cwd: PROJECT_ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(typeof stdin === "string" ? stdin : JSON.stringify(stdin));
   });
 }

@@ -10,6 +10,7 @@ import {
   type OfflineWorld,
   resolved,
 } from "../../plan/offline";
+import type { StackFile } from "../../stacks/stackFiles";
 
 export { resolved };
 export type MockRecord = OfflineRecord;
@@ -47,6 +48,10 @@ export interface MockOptions {
   /** An external-dns already running in the stack's namespace, and what the cluster declares. */
   runningExternalDns?: OfflineWorld["runningExternalDns"];
   declaredHostnames?: OfflineWorld["declaredHostnames"];
+  /** The project's stack files the program checks the stack against; default none. */
+  stackFiles?: StackFile[];
+  /** Why the stack files cannot be read; undefined: they can. */
+  stackFilesError?: string;
 }
 
 export function testWorld(options: MockOptions = {}): OfflineWorld {
@@ -64,6 +69,10 @@ export function testWorld(options: MockOptions = {}): OfflineWorld {
     operatorStatus: options.operatorStatus,
     runningExternalDns: options.runningExternalDns,
     declaredHostnames: options.declaredHostnames,
+    stackFiles: () => {
+      if (options.stackFilesError) throw new Error(options.stackFilesError);
+      return options.stackFiles ?? [];
+    },
   };
 }
 
