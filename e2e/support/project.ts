@@ -24,8 +24,14 @@ const CHECKOUT = join(__dirname, "..", "..");
 export const PROJECT_ROOT = process.env.E2E_PROJECT_DIR || CHECKOUT;
 
 /** What the program needs to run: copied. node_modules: linked. */
-const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"];
-const PROJECT_DIRECTORIES = ["components", "commands", "stacks", "plan", "verify"];
+const PROJECT_FILES = [
+  "Pulumi.yaml",
+  "index.ts",
+  "package.json",
+  "tsconfig.json",
+  "tsconfig.runtime.json",
+];
+const PROJECT_DIRECTORIES = ["components", "commands", "stacks", "plan", "verify", "fleet"];
 
 /** As realworld's env.sh sets them: no update check, no plugin downloads, no plugins from PATH. */
 const PULUMI_SETTINGS = {
