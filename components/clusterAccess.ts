@@ -10,8 +10,9 @@
  * the offline plan and the tests one that answers from their world.
  */
 import { createHash } from "node:crypto";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { type DeclaredHostname, readDeclaredHostnames } from "./declaredHostnames";
+import { kubernetesClient } from "./kubernetesClient";
 import { orNotFound } from "./notFound";
 import type { HelmRelease, RunningExternalDns } from "./txtRegistry";
 
@@ -77,7 +78,7 @@ export function sha256Hex(value: string): string {
 }
 
 export function loadKubeConfig(source: KubeconfigSource): k8s.KubeConfig {
-  const config = new k8s.KubeConfig();
+  const config = new (kubernetesClient().KubeConfig)();
   const { kubeconfig } = source;
   if (kubeconfig === undefined) config.loadFromDefault();
   else if (kubeconfig.includes("\n") || kubeconfig.trimStart().startsWith("{")) {
@@ -104,10 +105,11 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
       },
     };
   }
-  const extensions = config.makeApiClient(k8s.ApiextensionsV1Api);
-  const core = config.makeApiClient(k8s.CoreV1Api);
-  const custom = config.makeApiClient(k8s.CustomObjectsApi);
-  const apps = config.makeApiClient(k8s.AppsV1Api);
+  const client = kubernetesClient();
+  const extensions = config.makeApiClient(client.ApiextensionsV1Api);
+  const core = config.makeApiClient(client.CoreV1Api);
+  const custom = config.makeApiClient(client.CustomObjectsApi);
+  const apps = config.makeApiClient(client.AppsV1Api);
   return {
     rendersOnly,
     async runningExternalDns(namespace, sources) {

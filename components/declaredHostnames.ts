@@ -3,8 +3,9 @@
  * annotations, Ingress rule hosts and Gateway API route hostnames. verify
  * checks their records; the program names them when it refuses a migration.
  */
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import type { Source } from "../stacks/options";
+import { kubernetesClient } from "./kubernetesClient";
 import { orNotFound } from "./notFound";
 
 export const HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname";
@@ -28,9 +29,10 @@ export async function readDeclaredHostnames(
   kubeConfig: k8s.KubeConfig,
   sources: readonly (Source | string)[],
 ): Promise<DeclaredHostname[]> {
-  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-  const networking = kubeConfig.makeApiClient(k8s.NetworkingV1Api);
-  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const client = kubernetesClient();
+  const core = kubeConfig.makeApiClient(client.CoreV1Api);
+  const networking = kubeConfig.makeApiClient(client.NetworkingV1Api);
+  const custom = kubeConfig.makeApiClient(client.CustomObjectsApi);
   const services = sources.includes("service")
     ? (await core.listServiceForAllNamespaces()).items
     : [];
