@@ -21,6 +21,11 @@
  * | `E2E_CHART_REPOSITORY`               | an `https://` Helm repository serving the external-dns chart (1.21.1, and 1.14.5)       |
  * | `SSL_CERT_FILE`                      | a CA bundle that trusts that repository, when its certificate is self-signed            |
  *
+ * e2e/fleet.test.ts deploys two clusters of a fleet, so it needs a second cluster like the first:
+ *
+ * | `E2E_SECOND_KUBECONFIG`                      | the kubeconfig of a second cluster with sops-secrets-operator    |
+ * | `E2E_SECOND_OPERATOR_AGE_PUBLIC_KEY_FILE`    | its operator's age public key (default: the first operator's)    |
+ *
  * Optional: `E2E_PROJECT_DIR` deploys the program of another copy of this project (default:
  * this checkout; node_modules always come from this checkout), `E2E_KEEP=1` keeps the scratch
  * projects (with every command's output in `logs/`), `E2E_VERBOSE=1` prints each command as it ends.
@@ -105,6 +110,35 @@ export async function checkEnvironment(
       chartRepository: withSlash(repository),
     },
   };
+}
+
+/** A second cluster, for the tests that stand two clusters of a fleet side by side. */
+export interface SecondCluster {
+  kubeconfig: string;
+  operatorAgePublicKey: string;
+}
+
+/** Reads E2E_SECOND_KUBECONFIG (and its operator's key, by default the first operator's). */
+export function checkSecondCluster(
+  first: E2eEnvironment,
+  env: NodeJS.ProcessEnv = process.env,
+): { ok: true; cluster: SecondCluster } | { ok: false; problems: string[] } {
+  const kubeconfig = env.E2E_SECOND_KUBECONFIG ?? "";
+  const problems: string[] = [];
+  if (kubeconfig === "")
+    problems.push(
+      "E2E_SECOND_KUBECONFIG is not set: set it to the kubeconfig of a second cluster with sops-secrets-operator (.ci/run starts one with realworld's cluster-up.sh)",
+    );
+  else if (!existsSync(kubeconfig))
+    problems.push(`E2E_SECOND_KUBECONFIG names no existing file: ${kubeconfig}`);
+  const keyFile = env.E2E_SECOND_OPERATOR_AGE_PUBLIC_KEY_FILE;
+  const key = keyFile
+    ? operatorAgePublicKey({ E2E_OPERATOR_AGE_PUBLIC_KEY_FILE: keyFile })
+    : first.operatorAgePublicKey;
+  if (typeof key !== "string")
+    problems.push(key.problem.replace("E2E_OPERATOR", "E2E_SECOND_OPERATOR"));
+  if (problems.length > 0 || typeof key !== "string") return { ok: false, problems };
+  return { ok: true, cluster: { kubeconfig, operatorAgePublicKey: key } };
 }
 
 /** The message for a failed check: every problem on its own line. */

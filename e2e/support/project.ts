@@ -75,23 +75,47 @@ export class Secret {
 }
 export const secret = (value: string) => new Secret(value);
 
+export interface ScratchOptions {
+  /** Keep the directory after the tests (default: E2E_KEEP=1). */
+  keep?: boolean;
+  /** Another scratch project's file backend, to share its stacks (e.g. two checkouts of one fleet). */
+  backendDir?: string;
+  /** An existing scratch project's directory: drive another of its stacks (see `withStack`). */
+  dir?: string;
+  /** The run counter of the project whose directory this shares, so that log names stay in order. */
+  runs?: { count: number };
+}
+
 export class ScratchProject {
   readonly dir: string;
   readonly backendDir: string;
-  #runs = 0;
+  readonly keep: boolean;
+  readonly #runs: { count: number };
 
   constructor(
     readonly stack: string,
-    readonly keep = process.env.E2E_KEEP === "1",
+    options: ScratchOptions = {},
   ) {
-    this.dir = mkdtempSync(join(tmpdir(), `e2e-${stack}-`));
-    this.backendDir = join(this.dir, ".state");
+    this.keep = options.keep ?? process.env.E2E_KEEP === "1";
+    this.dir = options.dir ?? mkdtempSync(join(tmpdir(), `e2e-${stack}-`));
+    this.backendDir = options.backendDir ?? join(this.dir, ".state");
+    this.#runs = options.runs ?? { count: 0 };
+    if (options.dir) return;
     for (const file of PROJECT_FILES) cpSync(join(PROJECT_ROOT, file), join(this.dir, file));
     for (const directory of PROJECT_DIRECTORIES)
       cpSync(join(PROJECT_ROOT, directory), join(this.dir, directory), { recursive: true });
     symlinkSync(join(CHECKOUT, "node_modules"), join(this.dir, "node_modules"));
-    mkdirSync(this.backendDir);
+    mkdirSync(this.backendDir, { recursive: true });
     mkdirSync(join(this.dir, "logs"));
+  }
+
+  /** The same project directory and backend, driving another of its stacks. */
+  withStack(stack: string): ScratchProject {
+    return new ScratchProject(stack, {
+      keep: this.keep,
+      dir: this.dir,
+      backendDir: this.backendDir,
+    });
   }
 
   /** The environment of every command: ours, the backend, and Pulumi's offline settings. */
@@ -164,9 +188,9 @@ export class ScratchProject {
   }
 
   #log(result: RunResult): void {
-    this.#runs += 1;
+    this.#runs.count += 1;
     const words = result.command.split(" ").map((word) => basename(word));
-    const name = `${String(this.#runs).padStart(2, "0")}-${words
+    const name = `${String(this.#runs.count).padStart(2, "0")}-${this.stack}-${words
       .slice(0, 2)
       .join("-")
       .replace(/[^\w.-]/g, "_")}.log`;
