@@ -1,5 +1,6 @@
 /**
- * `pulumi up` compiles index.ts with ts-node and the project's own TypeScript.
+ * `pulumi up` compiles index.ts with ts-node and the project's own TypeScript,
+ * transpile-only (tsconfig.runtime.json; `npm run typecheck` checks the types).
  * This runs that compilation for real, outside the engine: the program gets as
  * far as validating the config Pulumi would pass in PULUMI_CONFIG.
  */
@@ -16,14 +17,19 @@ describe("ts-node", () => {
       process.execPath,
       [
         "-r",
-        "ts-node/register",
+        "ts-node/register/transpile-only",
         "-e",
         // As Pulumi's Node.js host runs it: call the exported program, report what it throws.
         'require("./index.ts")().catch((e) => { console.error(e.name + ": " + e.message); process.exitCode = 1; })',
       ],
       {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, PULUMI_CONFIG: JSON.stringify({ "external-dns:policy": "bogus" }) },
+        env: {
+          ...process.env,
+          PULUMI_CONFIG: JSON.stringify({ "external-dns:policy": "bogus" }),
+          // As Pulumi's Node.js host tells ts-node (Pulumi.yaml: runtime.options.tsconfig).
+          TS_NODE_PROJECT: "tsconfig.runtime.json",
+        },
         encoding: "utf8",
         timeout: 120_000,
       },
@@ -52,6 +58,32 @@ describe("the Pulumi CLI's compilation", () => {
     expect(loadTypeScriptCompilerOptions(join(PROJECT_ROOT, "tsconfig.runtime.json")).noCheck).toBe(
       true,
     );
+  });
+
+  it("compiles a dynamic import() to require(), as tsconfig.json does, with the options Pulumi's host passes", () => {
+    // As @pulumi/pulumi's cmd/run/run.js registers ts-node for a CommonJS TypeScript program.
+    const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils") as {
+      loadTypeScriptCompilerOptions(path: string): Record<string, unknown>;
+    };
+    const project = join(PROJECT_ROOT, "tsconfig.runtime.json");
+    const compilerOptions = loadTypeScriptCompilerOptions(project);
+    const service = (require("ts-node") as typeof import("ts-node")).create({
+      transpileOnly: compilerOptions.noCheck as boolean,
+      project,
+      compilerOptions: {
+        target: "ES2020",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        sourceMap: "true",
+        ...compilerOptions,
+      },
+    });
+    const output = service.compile(
+      'export const load = () => import("./components/externalDns");\n',
+      join(PROJECT_ROOT, "dynamic.ts"),
+    );
+    expect(output).toContain('require("./components/externalDns")');
+    expect(output).not.toMatch(/[^.\w]import\(/);
   });
 
   it("leaves npm run typecheck as strict as before: tsconfig.json checks types", () => {
