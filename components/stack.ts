@@ -7,7 +7,7 @@
  * Gateway API CRDs, no running external-dns whose records this stack would
  * orphan) fails the run with a plain RunError before any resource is registered.
  */
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../stacks/configError";
 import { checkAgainstSiblings, fleetMembers } from "../stacks/fleet";
@@ -15,7 +15,6 @@ import type { Source } from "../stacks/options";
 import type { LoadedConfig, Settings } from "../stacks/settings";
 import type { StackFile } from "../stacks/stackFiles";
 import type { ClusterReader, KubeconfigSource } from "./clusterAccess";
-import { ExternalDns } from "./externalDns";
 import {
   crdShortfalls,
   missingCrdsMessage,
@@ -67,7 +66,7 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
   }
   const { settings } = loaded;
   checkFleet(settings, environment);
-  const target = targetCluster(settings);
+  const target = await targetCluster(settings);
   const kubeconfig = await target.source;
   const cluster = environment.clusterReader(kubeconfig);
   const unchecked = [
@@ -76,6 +75,8 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
   ].filter((warning): warning is string => warning !== undefined);
   // One cluster, one warning: both checks fail to read it for the same reason.
   if (unchecked.length > 0) pulumi.log.warn(unchecked.join(" "));
+  // Loaded once the checks passed: a refused run does not pay for the provider SDKs.
+  const { ExternalDns } = await import("./externalDns");
   const externalDns = new ExternalDns(
     "external-dns",
     {
@@ -119,14 +120,15 @@ function checkFleet(settings: Settings, environment: StackEnvironment): void {
  * The cluster to deploy to: the `kubeconfig` output of `clusterStack` through
  * an explicit provider, or else the ambient Kubernetes provider and its config.
  */
-function targetCluster(settings: Settings): {
+async function targetCluster(settings: Settings): Promise<{
   provider?: k8s.Provider;
   source: Promise<KubeconfigSource>;
-} {
+}> {
   if (settings.clusterStack) {
     const reference = new pulumi.StackReference(settings.clusterStack);
+    const { Provider } = await import("@pulumi/kubernetes");
     return {
-      provider: new k8s.Provider("cluster", {
+      provider: new Provider("cluster", {
         kubeconfig: reference.requireOutput("kubeconfig"),
       }),
       // Never the ambient kubeconfig here: a missing output makes the reader report it cannot load one.

@@ -14,7 +14,6 @@ import { readStackFiles, stackConfig, stackFilePath } from "../stacks/stackFiles
 import { DEFAULT_RECORDS_PER_ZONE } from "./apiUsage";
 import type { LiveClusterChecks, OfflineWorld } from "./offline";
 import { renderPlan } from "./render";
-import { buildPlan } from "./report";
 import { isKubeconfigPlaceholder } from "./world";
 
 const USAGE =
@@ -70,6 +69,8 @@ export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     return 2;
   }
+  // Loaded once the arguments hold: the program and the Pulumi SDK take a second to import.
+  const { buildPlan } = await import("./report");
   const plan = await buildPlan(stack, config, {
     records,
     hostnames: values.hostname,

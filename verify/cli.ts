@@ -4,11 +4,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import * as k8s from "@kubernetes/client-node";
+import { kubernetesClient } from "../components/kubernetesClient";
 import { stackConfig, stackFilePath } from "../stacks/stackFiles";
 import { exitCode } from "./checks";
 import { renderVerification } from "./render";
-import { verify } from "./run";
 
 const USAGE =
   "usage: npm run verify -- <stack> [--json] [--kubeconfig PATH] [--cloudflare-token-file PATH] [--resolver host:port]";
@@ -31,7 +30,10 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const kubeConfig = new k8s.KubeConfig();
+  // Loaded once the arguments hold: the Kubernetes client and the program take seconds to import.
+  const { KubeConfig } = kubernetesClient();
+  const { verify } = await import("./run");
+  const kubeConfig = new KubeConfig();
   if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
   else kubeConfig.loadFromDefault();
   const tokenFile = values["cloudflare-token-file"];
