@@ -3,9 +3,17 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
-    // Pulumi's mocks are process-global: every test file gets its own worker.
     pool: "forks",
-    isolate: true,
+    // Test files run one after another in each worker and share its modules: importing the Pulumi
+    // SDKs once per worker instead of once per file is most of npm test's time. Pulumi's mocks are
+    // process-global, which is fine one file at a time: every program run installs its own
+    // (plan/offline.ts); tests/support/program.ts tells a late failure of an earlier program from the
+    // current one's, and the setup file restores spies after each file.
+    isolate: false,
+    setupFiles: ["tests/support/setup.ts"],
+    // Every core: vitest's default leaves one idle (one worker on a 2-core machine), while much of a
+    // test's time is a child process (sops, dnsmasq, ts-node) or a wait.
+    maxWorkers: "100%",
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // The JSON report is what .ci/run counts; the default reporter is for people.

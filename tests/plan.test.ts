@@ -6,14 +6,33 @@ import type * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SECRET_CHECKSUM_ANNOTATION, tokenRolloutChecksum } from "../components/chartValues";
 import { tokenSpec } from "../components/tokenLifecycle";
+import { runPlanCli } from "../plan/cli";
 import type { Plan } from "../plan/report";
 import { stackConfig } from "../stacks/stackFiles";
 import { runScript } from "./support/cli";
 import { LOOKED_UP_ZONE_IDS, resolved } from "./support/mocks";
 import { type ProgramRun, runProgram } from "./support/program";
 
-function plan(...args: string[]) {
+/** `npm run plan` as a real process: the entry point, its exit code and its stderr. */
+function planProcess(...args: string[]) {
   return runScript("plan/cli.ts", ...args);
+}
+
+/** The same CLI in this process (one module load for the whole file), with its exit code. */
+async function plan(
+  ...args: string[]
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const status = await runPlanCli(args, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { status, stdout, stderr };
 }
 
 /** The plan runs with the real clock: the production token of today's rotation period. */
@@ -30,12 +49,12 @@ function productionToken() {
   );
 }
 
-let human: ReturnType<typeof plan>;
+let human: ReturnType<typeof planProcess>;
 let json: Plan;
 
-beforeAll(() => {
-  human = plan("production");
-  const machine = plan("production", "--json");
+beforeAll(async () => {
+  human = planProcess("production");
+  const machine = await plan("production", "--json");
   expect(machine.status, machine.stderr).toBe(0);
   json = JSON.parse(machine.stdout);
 });
@@ -142,12 +161,12 @@ describe("plan for the production stack (human)", () => {
     );
   });
 
-  it("is stable: the same config gives the same output", () => {
-    expect(plan("production").stdout).toBe(human.stdout);
+  it("is stable: the same config gives the same output, in this process as in its own", async () => {
+    expect((await plan("production")).stdout).toBe(human.stdout);
   });
 
-  it("takes --records and warns when the estimate gets close to the limit", () => {
-    const busy = plan("production", "--records", "100000");
+  it("takes --records and warns when the estimate gets close to the limit", async () => {
+    const busy = await plan("production", "--records", "100000");
     expect(busy.status).toBe(0);
     expect(busy.stdout).toContain("Cloudflare API use (2 zone(s), 100000 records per zone");
     expect(busy.stdout).toMatch(
@@ -155,8 +174,8 @@ describe("plan for the production stack (human)", () => {
     );
   });
 
-  it("takes --hostname: the ownership records of those hostnames, and which the filters leave alone", () => {
-    const asked = plan(
+  it("takes --hostname: the ownership records of those hostnames, and which the filters leave alone", async () => {
+    const asked = await plan(
       "production",
       "--hostname",
       "Shop.Example.COM.",
@@ -175,15 +194,15 @@ describe("plan for the production stack (human)", () => {
     ]);
     expect(result.unmanagedHostnames).toEqual(["x.internal.example.com", "elsewhere.example.net"]);
     expect(json.unmanagedHostnames).toBeUndefined();
-    expect(plan("production", "--hostname", "shop.example.com").stdout).toContain(
+    expect((await plan("production", "--hostname", "shop.example.com")).stdout).toContain(
       "Ownership TXT records external-dns will write for the hostnames asked for (one per record type a hostname gets):\n  shop.example.com A → externaldns-a.shop.example.com\n",
     );
   });
 
-  it("rejects bad usage and unknown stacks with exit code 2", () => {
-    expect(plan().status).toBe(2);
-    expect(plan("production", "--records", "many").status).toBe(2);
-    const unknown = plan("nosuch");
+  it("rejects bad usage and unknown stacks with exit code 2", async () => {
+    expect((await plan()).status).toBe(2);
+    expect((await plan("production", "--records", "many")).status).toBe(2);
+    const unknown = planProcess("nosuch");
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("no stack file");
   });

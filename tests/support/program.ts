@@ -29,12 +29,20 @@ export interface FailedProgramRun {
   error: unknown;
 }
 
+/**
+ * Counts the programs started in this process. Test files share a worker
+ * process (vitest.config.mts), so a failure that arrives late from an earlier
+ * program must not be taken for the current one's.
+ */
+let programsStarted = 0;
+
 /** Runs the program and waits until every resource it constructed is registered. */
 export function runProgram(
   stack: string,
   config: Record<string, string>,
   options: MockOptions = {},
 ): Promise<ProgramRun> {
+  programsStarted += 1;
   return runOffline(stack, config, testWorld(options));
 }
 
@@ -44,6 +52,7 @@ export function startProgram(
   config: Record<string, string>,
   options: MockOptions = {},
 ) {
+  programsStarted += 1;
   return startOffline(stack, config, testWorld(options));
 }
 
@@ -65,18 +74,21 @@ export async function failProgram(
 
 /**
  * Collects unhandled rejections for the calling test file. A failing program
- * rejects every output that depends on the failure; tests assert on the first.
+ * rejects every output that depends on the failure; tests assert on the first
+ * one of the program started last.
  */
 export function collectUnhandledRejections(): { failures: unknown[]; first(): Promise<unknown> } {
-  const failures: unknown[] = [];
-  // Kept for the file's whole run (each test file has its own process): late
-  // rejections arrive after the tests.
-  process.on("unhandledRejection", (reason) => failures.push(reason));
+  const failures: { program: number; reason: unknown }[] = [];
+  // Kept for the worker's whole run: late rejections arrive after the tests.
+  process.on("unhandledRejection", (reason) => failures.push({ program: programsStarted, reason }));
+  const current = () => failures.filter((failure) => failure.program === programsStarted);
   return {
-    failures,
+    get failures() {
+      return current().map((failure) => failure.reason);
+    },
     async first() {
-      while (failures.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      return failures[0];
+      while (current().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      return current()[0].reason;
     },
   };
 }
