@@ -8,10 +8,13 @@
  * `pulumi stack init`) makes every test of the file fail with it: never skip.
  */
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { type CloudflareApi, DEFAULT_ZONES, startCloudflareApi } from "./cloudflareApi";
+import { type CloudflareApi, startCloudflareApi } from "./cloudflareApi";
 import { Cluster } from "./cluster";
 import { checkEnvironment, describeProblems, type E2eEnvironment } from "./environment";
-import { type ConfigValue, describeRun, ScratchProject, secret } from "./project";
+import { type ConfigValue, describeRun, ScratchProject } from "./project";
+import { minimalConfig, STACK_ZONES } from "./stackConfig";
+
+export { minimalConfig, STACK_ZONES } from "./stackConfig";
 
 export interface StackSuiteOptions {
   /** Stack name; the namespace is `e2e-<stack>`, the TXT owner `e2e-<stack>`. */
@@ -40,26 +43,6 @@ export const NAMESPACE_PREFIX = "e2e-";
 
 export const SETUP_TIMEOUT_MS = 180_000;
 export const TEARDOWN_TIMEOUT_MS = 360_000;
-
-/** The zones every stack uses: one with its id in the config, one looked up by name. */
-export const STACK_ZONES = DEFAULT_ZONES.slice(0, 2);
-
-/** The minimal valid config for a stack, pointing the Cloudflare provider at the stand-in. */
-export function minimalConfig(
-  suite: Pick<StackSuite, "stack" | "namespace" | "env" | "api">,
-): Record<string, ConfigValue> {
-  const [byId, byName] = STACK_ZONES;
-  return {
-    "cloudflare:baseUrl": suite.api.baseUrlForProvider,
-    "cloudflare:apiToken": secret(suite.api.bootstrapToken),
-    "external-dns:zones": [{ name: byId.name, id: byId.id }, byName.name],
-    "external-dns:txtOwnerId": `e2e-${suite.stack}`,
-    "external-dns:sopsAgeRecipients": [suite.env.operatorAgePublicKey],
-    "external-dns:chartRepository": suite.env.chartRepository,
-    "external-dns:namespace": suite.namespace,
-    "external-dns:tokenAllowedCidrs": ["127.0.0.1/32"],
-  };
-}
 
 /** Registers the hooks; the returned object is usable inside the tests. */
 export function useStackSuite(options: StackSuiteOptions): StackSuite {
