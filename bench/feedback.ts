@@ -25,6 +25,7 @@ import { checkEnvironment, describeProblems } from "../e2e/support/environment";
 import { ScratchProject } from "../e2e/support/project";
 import { minimalConfig } from "../e2e/support/stackConfig";
 import { PROJECT_ROOT } from "../stacks/stackFiles";
+import { writeBenchTable } from "./docs";
 
 interface Figure {
   what: string;
@@ -159,16 +160,7 @@ function report(figures: readonly Figure[], runs: number, writeDocs: boolean): v
     ...rows,
   ].join("\n");
   console.log(table);
-  if (writeDocs) {
-    const docs = join(PROJECT_ROOT, "docs", "performance.md");
-    writeFileSync(
-      docs,
-      readFileSync(docs, "utf8").replace(
-        /<!-- bench:feedback -->[\s\S]*<!-- \/bench:feedback -->/,
-        `<!-- bench:feedback -->\n${table}\n<!-- /bench:feedback -->`,
-      ),
-    );
-  }
+  if (writeDocs) writeBenchTable("performance.md", "bench:feedback", table);
 }
 
 main().catch((error: Error) => {

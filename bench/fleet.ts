@@ -6,12 +6,13 @@
  * machine they came from, into docs/fleet.md.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { PROJECT_ROOT } from "../stacks/stackFiles";
+import { writeBenchTable } from "./docs";
 
 const AGE_KEY = "age1l3dnqya490usmw9ckcqyjlkcsfhs6a3zyx9efuyg0ppzxtcm7gjqlkydcc";
 const ZONES = ["example.com", "example.org", "example.net", "example.io"];
@@ -82,7 +83,6 @@ function main(): void {
       `median ${seconds(median(times))}, min ${seconds(Math.min(...times))}, max ${seconds(Math.max(...times))}`,
     );
     if (values["write-docs"]) {
-      const docs = join(PROJECT_ROOT, "docs", "fleet.md");
       const table = [
         `Measured on ${machine}, ${runs} runs:`,
         "",
@@ -90,11 +90,7 @@ function main(): void {
         "| --- | --- | --- | --- |",
         row,
       ].join("\n");
-      const text = readFileSync(docs, "utf8").replace(
-        /<!-- bench:fleet -->[\s\S]*<!-- \/bench:fleet -->/,
-        `<!-- bench:fleet -->\n${table}\n<!-- /bench:fleet -->`,
-      );
-      writeFileSync(docs, text);
+      writeBenchTable("fleet.md", "bench:fleet", table);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
