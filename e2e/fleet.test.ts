@@ -329,8 +329,10 @@ describe("a fleet of two clusters sharing example.com", () => {
     const sampler = setInterval(() => samples.push(zoneRecords()), 100);
     const since = api.requests.all.length;
     const processesBefore = [hel1, fsn1].map((member) => pods(member).history.length);
+    const upsStarted = Date.now();
     const ups = await Promise.all(["hel1", "fsn1"].map((stack) => fleet.withStack(stack).up()));
     clearInterval(sampler);
+    const upsMs = Date.now() - upsStarted;
     for (const up of ups) expect(up.exitCode, describeRun(up)).toBe(0);
     const [hel1Up, fsn1Up] = ups;
     expect(hel1Up.output).toContain(
@@ -355,7 +357,8 @@ describe("a fleet of two clusters sharing example.com", () => {
           ? `TXT ${record.name} ${record.content.replace(/external-dns\/owner=[^,"]*/, "external-dns/owner=*")}`
           : `${record.type} ${record.name} ${record.content}`,
       );
-    expect(samples.length).toBeGreaterThan(100);
+    // A sample at least every 200 ms of the ups (one every 100 ms, with room for a busy machine).
+    expect(samples.length).toBeGreaterThanOrEqual(Math.floor(upsMs / 200));
     const changed = samples.filter(
       (sample) => shape(sample).join("\n") !== shape(before).join("\n"),
     );
