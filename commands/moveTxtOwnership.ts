@@ -4,17 +4,8 @@
  * Reads its input as JSON on stdin (it holds the token), prints what it moved,
  * and exits 1 on the first problem, before writing anything when it can tell.
  */
-import {
-  batchDnsRecords,
-  type CloudflareAccess,
-  listDnsRecords,
-} from "../components/cloudflareRecords";
-import {
-  describeZoneMove,
-  type HostMove,
-  planOwnershipMove,
-  type ZoneListing,
-} from "../components/txtOwnershipMove";
+import { batchDnsRecords, type CloudflareAccess, listZones } from "../components/cloudflareRecords";
+import { describeZoneMove, type HostMove, planOwnershipMove } from "../components/txtOwnershipMove";
 import type { MoveCommandInput } from "../components/txtOwnershipMoveStep";
 import { batchesOf, fail, readInput, remedy } from "./stepSupport";
 
@@ -26,13 +17,7 @@ export const UNTIL_MOVED =
 async function main(): Promise<void> {
   const input = await readInput<MoveCommandInput>("TxtOwnershipMove");
   const access: CloudflareAccess = { token: input.token, baseUrl: input.baseUrl };
-  const listings: ZoneListing[] = [];
-  for (const zone of input.zones)
-    listings.push({
-      zoneId: zone.id,
-      zoneName: zone.name,
-      records: await listDnsRecords(access, zone.id),
-    });
+  const listings = await listZones(access, input.zones);
   const plan = planOwnershipMove(listings, input);
   const heading = `ownership records of owner ${input.ownerId}, from prefix ${JSON.stringify(input.fromPrefix)} to ${JSON.stringify(input.toPrefix)}`;
   if (plan.conflicts.length > 0) {

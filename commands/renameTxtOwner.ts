@@ -8,19 +8,11 @@
  * first problem.
  */
 
-import {
-  batchDnsRecords,
-  type CloudflareAccess,
-  listDnsRecords,
-} from "../components/cloudflareRecords";
+import { batchDnsRecords, type CloudflareAccess, listZones } from "../components/cloudflareRecords";
 import { describeError, loadKubeConfig } from "../components/clusterAccess";
 import { readDeclaredHostnames } from "../components/declaredHostnames";
 import { managesHostname } from "../components/hostnameFilter";
-import {
-  describeZoneRename,
-  planOwnerRename,
-  type ZoneRecords,
-} from "../components/txtOwnerRename";
+import { describeZoneRename, planOwnerRename } from "../components/txtOwnerRename";
 import type { RenameCommandInput } from "../components/txtOwnerRenameStep";
 import { batchesOf, fail, readInput, remedy } from "./stepSupport";
 
@@ -41,13 +33,7 @@ async function main(): Promise<void> {
     ),
   );
   const access: CloudflareAccess = { token: input.token, baseUrl: input.baseUrl };
-  const listings: ZoneRecords[] = [];
-  for (const zone of input.zones)
-    listings.push({
-      zoneId: zone.id,
-      zoneName: zone.name,
-      records: await listDnsRecords(access, zone.id),
-    });
+  const listings = await listZones(access, input.zones);
   const plan = planOwnerRename(listings, input, (host) => claimed.has(host));
   let renamed = 0;
   for (const zone of plan.zones) {

@@ -52,6 +52,28 @@ export async function listDnsRecords(
   }
 }
 
+/** A zone and every record in it. */
+export interface ZoneListing {
+  zoneId: string;
+  zoneName: string;
+  records: readonly DnsRecord[];
+}
+
+/** Every record of each zone, zone by zone. */
+export async function listZones(
+  access: CloudflareAccess,
+  zones: readonly { id: string; name: string }[],
+): Promise<ZoneListing[]> {
+  const listings: ZoneListing[] = [];
+  for (const zone of zones)
+    listings.push({
+      zoneId: zone.id,
+      zoneName: zone.name,
+      records: await listDnsRecords(access, zone.id),
+    });
+  return listings;
+}
+
 /** A zone's name, by its ID (needs Zone Read on it). */
 export async function zoneName(access: CloudflareAccess, zoneId: string): Promise<string> {
   const body = (await call(access, "GET", `/zones/${zoneId}`)) as { result: { name: string } };

@@ -13,7 +13,7 @@
  * of the hostnames this cluster declares and its filters admit: several
  * clusters that shared the old owner each take back exactly their own.
  */
-import type { DnsRecord, TxtContentChange } from "./cloudflareRecords";
+import type { TxtContentChange, ZoneListing } from "./cloudflareRecords";
 import { ownedRecordOf, ownershipOwner } from "./txtRecords";
 
 export interface OwnerRenameSettings {
@@ -23,13 +23,6 @@ export interface OwnerRenameSettings {
   toOwnerId: string;
   /** The stack's `txtPrefix`: the names of the ownership records (unchanged by the rename). */
   txtPrefix: string;
-}
-
-/** A zone and every record in it. */
-export interface ZoneRecords {
-  zoneId: string;
-  zoneName: string;
-  records: readonly DnsRecord[];
 }
 
 /** An ownership record whose owner is rewritten, and the hostname it owns. */
@@ -65,7 +58,7 @@ export interface OwnerRenamePlan {
  * content, name and TTL kept.
  */
 export function planOwnerRename(
-  listings: readonly ZoneRecords[],
+  listings: readonly ZoneListing[],
   settings: OwnerRenameSettings,
   claims: (host: string) => boolean,
 ): OwnerRenamePlan {

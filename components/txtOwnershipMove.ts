@@ -12,7 +12,10 @@
  * point, so no record made meanwhile can be missed; until the step is done,
  * external-dns leaves the existing records as they are, and DNS keeps answering.
  */
-import type { DnsRecord, NewTxtRecord } from "./cloudflareRecords";
+import type { DnsRecord, NewTxtRecord, ZoneListing } from "./cloudflareRecords";
+
+export type { ZoneListing } from "./cloudflareRecords";
+
 import {
   MANAGED_RECORD_TYPES,
   ownedRecordOf,
@@ -28,13 +31,6 @@ export interface OwnershipMoveSettings {
   fromPrefix: string;
   /** The prefix the stack's external-dns runs with. */
   toPrefix: string;
-}
-
-/** A zone and every record in it. */
-export interface ZoneListing {
-  zoneId: string;
-  zoneName: string;
-  records: DnsRecord[];
 }
 
 /** One ownership record written under its new name; its old name is deleted. */

@@ -7,7 +7,10 @@
  * decommissioned cluster leaves behind: its records point at a cluster that is
  * gone, and their names stay blocked for every other cluster.
  */
-import type { DnsRecord } from "../components/cloudflareRecords";
+import type { DnsRecord, ZoneListing } from "../components/cloudflareRecords";
+
+export type { ZoneListing } from "../components/cloudflareRecords";
+
 import {
   MANAGED_RECORD_TYPES,
   ownedRecordOf,
@@ -28,13 +31,6 @@ export interface DeployedStack {
   txtPrefix?: string;
   /** Output `zoneIds`. */
   zoneIds: string[];
-}
-
-/** A zone's ID, name and records. */
-export interface ZoneListing {
-  zoneId: string;
-  zoneName: string;
-  records: readonly DnsRecord[];
 }
 
 export interface OwnerDeclaration {

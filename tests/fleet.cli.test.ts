@@ -9,21 +9,11 @@ import { describe, expect, it } from "vitest";
 import { runFleetCli, USAGE } from "../fleet/cli";
 import type { FleetReport } from "../fleet/report";
 import { PROJECT_ROOT } from "../stacks/stackFiles";
+import { runInProcess } from "./support/cli";
 import { projectDir, stackKeys } from "./support/fleet";
 
-async function fleet(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runFleetCli(argv, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-  });
-  return { code, stdout, stderr };
+function fleet(argv: string[]) {
+  return runInProcess(runFleetCli, argv, { env: {} });
 }
 
 const FLEET = {

@@ -12,6 +12,7 @@ import type { LiveClusterChecks } from "../plan/offline";
 import { renderPlan } from "../plan/render";
 import type { Plan } from "../plan/report";
 import { stackConfig } from "../stacks/stackFiles";
+import { runInProcess } from "./support/cli";
 import { collectUnhandledRejections } from "./support/program";
 
 collectUnhandledRejections();
@@ -37,19 +38,15 @@ let code = 0;
 let json: Plan;
 
 beforeAll(async () => {
-  let stdout = "";
-  code = await runPlanCli(["production", "--cluster", "--json"], {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: () => {},
+  const run = await runInProcess(runPlanCli, ["production", "--cluster", "--json"], {
     loadStack: () => stackConfig("production"),
     liveCluster: (source) => {
       sources.push(source);
       return cluster;
     },
   });
-  json = JSON.parse(stdout);
+  code = run.code;
+  json = JSON.parse(run.stdout);
 });
 
 describe("npm run plan --cluster", () => {

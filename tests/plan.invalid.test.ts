@@ -7,6 +7,7 @@ import { runPlanCli } from "../plan/cli";
 import { renderPlan } from "../plan/render";
 import type { Plan } from "../plan/report";
 import { stackConfig } from "../stacks/stackFiles";
+import { runInProcess } from "./support/cli";
 import { collectUnhandledRejections } from "./support/program";
 
 collectUnhandledRejections();
@@ -19,19 +20,8 @@ const invalid = {
   "external-dns:interval": "5 minutes",
 };
 
-async function runCli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runPlanCli(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    loadStack: () => invalid,
-  });
-  return { code, stdout, stderr };
+function runCli(...args: string[]) {
+  return runInProcess(runPlanCli, args, { loadStack: () => invalid });
 }
 
 let cli: Awaited<ReturnType<typeof runCli>>;

@@ -7,6 +7,7 @@ import { runPlanCli } from "../plan/cli";
 import { renderPlan } from "../plan/render";
 import type { Plan } from "../plan/report";
 import { stackConfig } from "../stacks/stackFiles";
+import { runInProcess } from "./support/cli";
 import { collectUnhandledRejections } from "./support/program";
 
 collectUnhandledRejections();
@@ -22,12 +23,7 @@ let json: Plan;
 let human: string;
 
 beforeAll(async () => {
-  let stdout = "";
-  const code = await runPlanCli(["production", "--json"], {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: () => {},
+  const { code, stdout } = await runInProcess(runPlanCli, ["production", "--json"], {
     loadStack: () => regexStack,
   });
   expect(code).toBe(0);

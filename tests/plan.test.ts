@@ -9,7 +9,7 @@ import { tokenSpec } from "../components/tokenLifecycle";
 import { runPlanCli } from "../plan/cli";
 import type { Plan } from "../plan/report";
 import { stackConfig } from "../stacks/stackFiles";
-import { runScript } from "./support/cli";
+import { runInProcess, runScript } from "./support/cli";
 import { LOOKED_UP_ZONE_IDS, resolved } from "./support/mocks";
 import { type ProgramRun, runProgram } from "./support/program";
 
@@ -22,17 +22,8 @@ function planProcess(...args: string[]) {
 async function plan(
   ...args: string[]
 ): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const status = await runPlanCli(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { status, stdout, stderr };
+  const { code, stdout, stderr } = await runInProcess(runPlanCli, args, {});
+  return { status: code, stdout, stderr };
 }
 
 /** The plan runs with the real clock: the production token of today's rotation period. */

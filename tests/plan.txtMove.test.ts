@@ -7,6 +7,7 @@ import { runPlanCli } from "../plan/cli";
 import { renderPlan } from "../plan/render";
 import type { Plan } from "../plan/report";
 import { stackConfig } from "../stacks/stackFiles";
+import { runInProcess } from "./support/cli";
 import { collectUnhandledRejections } from "./support/program";
 
 collectUnhandledRejections();
@@ -20,14 +21,11 @@ let json: Plan;
 let human: string;
 
 beforeAll(async () => {
-  let stdout = "";
-  const code = await runPlanCli(["production", "--json", "--hostname", "shop.example.com"], {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: () => {},
-    loadStack: () => movingStack,
-  });
+  const { code, stdout } = await runInProcess(
+    runPlanCli,
+    ["production", "--json", "--hostname", "shop.example.com"],
+    { loadStack: () => movingStack },
+  );
   expect(code).toBe(0);
   json = JSON.parse(stdout);
   human = renderPlan(json);
@@ -77,12 +75,7 @@ describe("plan with migrateFromTxtPrefix", () => {
   });
 
   it("has no move section without the option", async () => {
-    let stdout = "";
-    await runPlanCli(["production", "--json"], {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: () => {},
+    const { stdout } = await runInProcess(runPlanCli, ["production", "--json"], {
       loadStack: () => stackConfig("production"),
     });
     expect((JSON.parse(stdout) as Plan).txtOwnershipMove).toBeUndefined();
@@ -93,12 +86,7 @@ describe("plan with migrateFromTxtOwnerId", () => {
   let plan: Plan;
 
   beforeAll(async () => {
-    let stdout = "";
-    const code = await runPlanCli(["production", "--json"], {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: () => {},
+    const { code, stdout } = await runInProcess(runPlanCli, ["production", "--json"], {
       loadStack: () => ({
         ...stackConfig("production"),
         "external-dns:txtOwnerId": "hel1",

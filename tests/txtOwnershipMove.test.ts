@@ -151,10 +151,14 @@ describe("planning the move", () => {
   });
 
   it("refuses, before any change, a new name another TXT record holds", () => {
-    const zone = migratedZone();
-    zone.records.push(
-      record("TXT", "externaldns-a.web.example.com", ownership("service/x/web", "other-cluster")),
-    );
+    const migrated = migratedZone();
+    const zone = {
+      ...migrated,
+      records: [
+        ...migrated.records,
+        record("TXT", "externaldns-a.web.example.com", ownership("service/x/web", "other-cluster")),
+      ],
+    };
     expect(planOwnershipMove([zone], MOVE).conflicts).toEqual([
       `externaldns-a.web.example.com: the new name of externaldns-a-web.example.com (A web.example.com) is taken by a TXT record "${ownership("service/x/web", "other-cluster")}"`,
     ]);

@@ -34,3 +34,35 @@ export function runStep(
     child.stdin.end(typeof stdin === "string" ? stdin : JSON.stringify(stdin));
   });
 }
+
+/** What a CLI printed, and the exit code it returned. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a CLI's entry function (`runPlanCli`, `runFleetCli`) in this process,
+ * with `io` for everything but its output, which is captured.
+ */
+export async function runInProcess<
+  Io extends { stdout(text: string): void; stderr(text: string): void },
+>(
+  run: (argv: string[], io: Io) => Promise<number>,
+  argv: string[],
+  io: Omit<Io, "stdout" | "stderr">,
+): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const code = await run(argv, {
+    ...io,
+    stdout: (text: string) => {
+      stdout += text;
+    },
+    stderr: (text: string) => {
+      stderr += text;
+    },
+  } as Io);
+  return { code, stdout, stderr };
+}
