@@ -11,6 +11,7 @@
  */
 import { domainToUnicode } from "node:url";
 import { RE2JS } from "re2js";
+import { isWithinDomain } from "../stacks/formats";
 
 export interface HostnameFilter {
   /** `--domain-filter` values. */
@@ -81,8 +82,7 @@ function matchesRegex(pattern: string, name: string): boolean {
  */
 function isAtOrUnder(name: string, filter: string): boolean {
   const domain = normalizeHostname(filter);
-  if (domain.startsWith(".")) return name.endsWith(domain);
-  return name === domain || name.endsWith(`.${domain}`);
+  return domain.startsWith(".") ? name.endsWith(domain) : isWithinDomain(name, domain);
 }
 
 /**

@@ -12,6 +12,7 @@
  * point, so no record made meanwhile can be missed; until the step is done,
  * external-dns leaves the existing records as they are, and DNS keeps answering.
  */
+import { isWithinDomain } from "../stacks/formats";
 import type { DnsRecord, NewTxtRecord, ZoneListing } from "./cloudflareRecords";
 
 export type { ZoneListing } from "./cloudflareRecords";
@@ -144,7 +145,7 @@ function planZone(
       conflicts.push(
         `${target}: the new name of ${source.record.name} (${record.type} ${record.name}) is taken by a TXT record "${taken.content}"`,
       );
-    } else if (!isWithinZone(target, listing.zoneName)) {
+    } else if (!isWithinDomain(target, listing.zoneName)) {
       conflicts.push(
         `${target}: the new name of ${source.record.name} (${record.type} ${record.name}) lies outside zone ${listing.zoneName}; external-dns could not write it either (use a prefix with %{record_type} and a trailing dot)`,
       );
@@ -186,10 +187,6 @@ export function hasOldName(
     ownedRecordOf(name, toPrefix)?.recordType === undefined &&
     ownedRecordOf(name, fromPrefix) !== undefined
   );
-}
-
-function isWithinZone(name: string, zoneName: string): boolean {
-  return name === zoneName || name.endsWith(`.${zoneName}`);
 }
 
 /** The move as lines for people: what is copied where, and what is deleted without a copy. */

@@ -19,7 +19,7 @@ import { RENAME_COMMAND, type RenameCommandInput } from "../components/txtOwnerR
 import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMoveStep";
 import { type OwnershipRecord, ownershipRecords, ownershipTxtName } from "../components/txtRecords";
 import { ConfigError } from "../stacks/configError";
-import { goDurationSeconds } from "../stacks/formats";
+import { goDurationSeconds, isWithinDomain } from "../stacks/formats";
 import { DECLARED_HOSTNAME_SOURCES } from "../stacks/options";
 import { loadSettings, projectKeys, type Settings, type Zone } from "../stacks/settings";
 import { type ApiUsageEstimate, DEFAULT_RECORDS_PER_ZONE, estimateApiUsage } from "./apiUsage";
@@ -205,7 +205,7 @@ function plannedMove(
   if (!command) return undefined;
   const input = JSON.parse(String(command.inputs.stdin)) as MoveCommandInput;
   const zones = input.zones.map((zone) => zone.name);
-  const inZone = (name: string) => zones.some((zone) => name.endsWith(`.${zone}`));
+  const inZone = (name: string) => zones.some((zone) => isWithinDomain(name, zone));
   return {
     ownerId: input.ownerId,
     fromPrefix: input.fromPrefix,

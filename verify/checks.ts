@@ -399,8 +399,13 @@ export interface ResolvedHostname {
 }
 
 /** The owner a TXT ownership record names, if any. */
+/**
+ * The owner a TXT record's strings (as DNS answers them) name, read as
+ * external-dns 0.21's registry reads it (components/txtRecords.ts
+ * `ownershipOwner`): only an ownership record, with `heritage=external-dns`, has one.
+ */
 export function ownerOf(txtStrings: string[]): string | undefined {
-  return /(?:^|,)external-dns\/owner=([^,]+)/.exec(txtStrings.join(""))?.[1];
+  return ownershipOwner(txtStrings.join(""));
 }
 
 export function recordChecks(
@@ -682,7 +687,7 @@ export function ownerRenameChecks(
 /** The ownership TXT records of `owner` among a zone's records. */
 function ownedTxtRecords(zoneRecords: ZoneRecord[], owner: string): ZoneRecord[] {
   return zoneRecords.filter(
-    (record) => record.type === "TXT" && ownerOf([record.content.replace(/^"|"$/g, "")]) === owner,
+    (record) => record.type === "TXT" && ownershipOwner(record.content) === owner,
   );
 }
 
