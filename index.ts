@@ -3,9 +3,9 @@
  * stacks/ (config → settings) and components/ (resources); this file wires them.
  */
 import { kubernetesApiReader } from "./components/clusterAccess";
-import { deployStack } from "./components/stack";
 import { loadStackSettings } from "./stacks/stackConfig";
 import { readStackFiles } from "./stacks/stackFiles";
+import { deployStack } from "./stacks/stackProgram";
 
 export = () =>
   deployStack({

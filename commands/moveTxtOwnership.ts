@@ -1,12 +1,16 @@
 /**
  * Moves ownership records to the stack's TXT prefix: the command the
- * TxtOwnershipMove step runs during `pulumi up` (components/txtOwnershipMoveStep.ts).
+ * TxtOwnershipMove step runs during `pulumi up` (components/txtOwnershipMove.ts).
  * Reads its input as JSON on stdin (it holds the token), prints what it moved,
  * and exits 1 on the first problem, before writing anything when it can tell.
  */
 import { batchDnsRecords, type CloudflareAccess, listZones } from "../components/cloudflareRecords";
-import { describeZoneMove, type HostMove, planOwnershipMove } from "../components/txtOwnershipMove";
-import type { MoveCommandInput } from "../components/txtOwnershipMoveStep";
+import {
+  describeZoneMove,
+  type HostMove,
+  planOwnershipMove,
+} from "../components/ownershipMovePlan";
+import type { MoveCommandInput } from "../components/txtOwnershipMove";
 import { batchesOf, fail, readInput, remedy } from "./stepSupport";
 
 /** What holds while the move is not done, and what to do: part of every failure message. */

@@ -1,7 +1,7 @@
 /**
  * Renames this cluster's owner ID in its ownership records: the command the
  * TxtOwnerRename step runs during `pulumi up`, after the chart's rollout
- * (components/txtOwnerRenameStep.ts). Reads its input as JSON on stdin (it
+ * (components/txtOwnerRename.ts). Reads its input as JSON on stdin (it
  * holds the token), reads the hostnames the cluster's sources declare, then
  * rewrites the owner of their ownership records zone by zone, in Cloudflare
  * batches that apply all or nothing; prints what it did, and exits 1 on the
@@ -12,8 +12,8 @@ import { batchDnsRecords, type CloudflareAccess, listZones } from "../components
 import { describeError, loadKubeConfig } from "../components/clusterAccess";
 import { readDeclaredHostnames } from "../components/declaredHostnames";
 import { managesHostname } from "../components/hostnameFilter";
-import { describeZoneRename, planOwnerRename } from "../components/txtOwnerRename";
-import type { RenameCommandInput } from "../components/txtOwnerRenameStep";
+import { describeZoneRename, planOwnerRename } from "../components/ownerRenamePlan";
+import type { RenameCommandInput } from "../components/txtOwnerRename";
 import { batchesOf, fail, readInput, remedy } from "./stepSupport";
 
 /** What holds while the rename is not done, and what to do: part of every failure message. */

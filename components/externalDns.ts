@@ -20,8 +20,8 @@ import { PlainRunError } from "./runError";
 import { waitForDecryption } from "./sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "./sopsSecret";
 import type { TokenSpec } from "./tokenLifecycle";
-import { TxtOwnerRename } from "./txtOwnerRenameStep";
-import { TxtOwnershipMove } from "./txtOwnershipMoveStep";
+import { TxtOwnerRename } from "./txtOwnerRename";
+import { TxtOwnershipMove } from "./txtOwnershipMove";
 import { type OwnershipRecord, ownershipRecords, sampleHosts } from "./txtRecords";
 
 export interface ExternalDnsArgs {

@@ -1,108 +1,86 @@
-/**
- * Renaming a cluster's owner ID (`external-dns:migrateFromTxtOwnerId`).
- *
- * external-dns finds its records by the owner their ownership TXT records
- * name. Started with a new `--txt-owner-id`, it treats every record of the old
- * owner as someone else's (plan/plan.go in 0.21.0): it neither updates nor
- * deletes it, nor creates anything at its name, so DNS keeps answering. Its
- * own `--migrate-from-txt-owner` would instead relabel every record of the old
- * owner, another cluster's included, and fails with Cloudflare anyway
- * (kubernetes-sigs/external-dns issue 6223). So, as for the prefix move, the
- * stack rolls external-dns to the new owner first, and once the rollout has
- * stopped the old process, one step rewrites the owner in the ownership records
- * of the hostnames this cluster declares and its filters admit: several
- * clusters that shared the old owner each take back exactly their own.
- */
-import type { TxtContentChange, ZoneListing } from "./cloudflareRecords";
-import { ownedRecordOf, ownershipOwner } from "./txtRecords";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { KubeconfigSource } from "./clusterAccess";
+import type { HostnameFilter } from "./hostnameFilter";
+import type { OwnerRenameSettings } from "./ownerRenamePlan";
 
-export interface OwnerRenameSettings {
-  /** The owner ID the ownership records carry now. */
-  fromOwnerId: string;
-  /** The stack's `txtOwnerId`. */
-  toOwnerId: string;
-  /** The stack's `txtPrefix`: the names of the ownership records (unchanged by the rename). */
-  txtPrefix: string;
-}
-
-/** An ownership record whose owner is rewritten, and the hostname it owns. */
-export interface OwnerRewrite extends TxtContentChange {
-  name: string;
-  host: string;
-}
-
-export interface ZoneRename {
-  zoneId: string;
-  zoneName: string;
-  rewrites: OwnerRewrite[];
-}
-
-/** An ownership record of the old owner that stays as it is. */
-export interface KeptOwnership {
-  zoneName: string;
-  name: string;
-  host: string;
-}
-
-export interface OwnerRenamePlan {
-  /** Zones with ownership records to rewrite. */
-  zones: ZoneRename[];
-  /** Ownership records of the old owner for hostnames this cluster does not claim (another cluster's, or orphans). */
-  kept: KeptOwnership[];
+/** What the rename command reads on stdin, as JSON (a Pulumi secret: it holds the token). */
+export interface RenameCommandInput extends OwnerRenameSettings {
+  /** The minted token: it may edit DNS records in exactly these zones. */
+  token: string;
+  /** Cloudflare API base URL (the provider's `cloudflare:baseUrl`); default Cloudflare's. */
+  baseUrl?: string;
+  zones: { id: string; name: string }[];
+  /** The cluster whose sources declare the hostnames that are this cluster's. */
+  cluster: KubeconfigSource;
+  /** The stack's sources: the kinds whose hostnames are read. */
+  sources: string[];
+  /** The stack's filters: only hostnames they admit are renamed. */
+  filter: HostnameFilter;
 }
 
 /**
- * The ownership records (named with `txtPrefix`, typed or external-dns 0.14's
- * untyped form) whose owner is `fromOwnerId` and whose hostname `claims`
- * accepts, with the owner rewritten to `toOwnerId` and everything else of the
- * content, name and TTL kept.
+ * The command that renames the owner (commands/renameTxtOwner.ts), run from
+ * the project directory with the TypeScript loader `npm run plan` uses.
  */
-export function planOwnerRename(
-  listings: readonly ZoneListing[],
-  settings: OwnerRenameSettings,
-  claims: (host: string) => boolean,
-): OwnerRenamePlan {
-  const zones: ZoneRename[] = [];
-  const kept: KeptOwnership[] = [];
-  for (const listing of listings) {
-    const rewrites: OwnerRewrite[] = [];
-    for (const record of listing.records) {
-      if (record.type !== "TXT" || ownershipOwner(record.content) !== settings.fromOwnerId)
-        continue;
-      const owned = ownedRecordOf(record.name, settings.txtPrefix);
-      if (!owned) continue;
-      if (claims(owned.host))
-        rewrites.push({
-          id: record.id,
-          name: record.name,
-          host: owned.host,
-          content: withOwner(record.content, settings.toOwnerId),
-        });
-      else kept.push({ zoneName: listing.zoneName, name: record.name, host: owned.host });
-    }
-    if (rewrites.length > 0)
-      zones.push({ zoneId: listing.zoneId, zoneName: listing.zoneName, rewrites });
+export const RENAME_COMMAND = "node -r ts-node/register/transpile-only commands/renameTxtOwner.ts";
+
+export interface TxtOwnerRenameArgs extends OwnerRenameSettings {
+  /** The minted token (a Pulumi secret); it reaches the command on stdin only. */
+  token: pulumi.Input<string>;
+  /** The zones the token is scoped to, with their IDs. */
+  zones: pulumi.Input<{ id: string; name: string }[]>;
+  /** Cloudflare API base URL, when the provider is pointed elsewhere (`cloudflare:baseUrl`). */
+  baseUrl?: string;
+  /** The kubeconfig the Kubernetes provider deploys with: the cluster whose hostnames are read. */
+  cluster: KubeconfigSource;
+  /** The stack's sources. */
+  sources: readonly string[];
+  /** The stack's domain filters, exclusions and regexes. */
+  filter: HostnameFilter;
+}
+
+/**
+ * Rewrites the owner of this cluster's ownership records from `fromOwnerId`
+ * to `toOwnerId` once (see ownerRenamePlan.ts). Give it `dependsOn` the chart:
+ * it must run after the rollout that stopped the external-dns of the old
+ * owner. It runs again only when its input changes, and then finds nothing
+ * left to rename.
+ */
+export class TxtOwnerRename extends pulumi.ComponentResource {
+  /** What the command did: one line per ownership record renamed, and a summary (no token). */
+  public readonly report: pulumi.Output<string>;
+
+  constructor(name: string, args: TxtOwnerRenameArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vanixiets:dns:TxtOwnerRename", name, {}, opts);
+    const input = pulumi.all([args.token, args.zones]).apply(([token, zones]): string =>
+      JSON.stringify({
+        fromOwnerId: args.fromOwnerId,
+        toOwnerId: args.toOwnerId,
+        txtPrefix: args.txtPrefix,
+        token,
+        baseUrl: args.baseUrl,
+        zones,
+        cluster: args.cluster,
+        sources: [...args.sources],
+        filter: {
+          domainFilters: [...args.filter.domainFilters],
+          excludeDomains: [...args.filter.excludeDomains],
+          regexDomainFilter: args.filter.regexDomainFilter,
+          regexDomainExclusion: args.filter.regexDomainExclusion,
+        },
+      } satisfies RenameCommandInput),
+    );
+    const rename = new command.local.Command(
+      `${name}-rewrite`,
+      {
+        create: RENAME_COMMAND,
+        stdin: pulumi.secret(input),
+        addPreviousOutputInEnv: false,
+      },
+      { parent: this },
+    );
+    this.report = rename.stdout;
+    this.registerOutputs({ report: this.report });
   }
-  return { zones, kept };
-}
-
-/**
- * The content with the owner label set to `owner`; the quotes and the other
- * labels, in their order, stay as they are (external-dns reads them as a set).
- */
-export function withOwner(content: string, owner: string): string {
-  const quoted = /^"(.*)"$/s.exec(content);
-  const labels = (quoted ? quoted[1] : content)
-    .split(",")
-    .map((pair) => (pair.startsWith("external-dns/owner=") ? `external-dns/owner=${owner}` : pair));
-  const body = labels.join(",");
-  return quoted ? `"${body}"` : body;
-}
-
-/** The rename as lines for people. */
-export function describeZoneRename(zone: ZoneRename, settings: OwnerRenameSettings): string[] {
-  return zone.rewrites.map(
-    (rewrite) =>
-      `${zone.zoneName}: ${rewrite.name} (${rewrite.host}): owner ${settings.fromOwnerId} → ${settings.toOwnerId}`,
-  );
 }

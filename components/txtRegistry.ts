@@ -152,8 +152,8 @@ const NAMED_HOSTNAMES = 10;
 /**
  * Whether the records the running external-dns owns stay owned by the stack's:
  * the same settings, or only another prefix that the stack moves them from
- * (`migrateFromTxtPrefix`, see txtOwnershipMove.ts), or only another owner
- * that the stack renames them from (`migrateFromTxtOwnerId`, see txtOwnerRename.ts).
+ * (`migrateFromTxtPrefix`, see ownershipMovePlan.ts), or only another owner
+ * that the stack renames them from (`migrateFromTxtOwnerId`, see ownerRenamePlan.ts).
  */
 export function keepsOwnership(current: TxtRegistry, stack: StackTxtRegistry): boolean {
   const differences = registryDifferences(current, stack);

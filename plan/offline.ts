@@ -8,14 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ClusterReader, type KubeconfigSource, sha256Hex } from "../components/clusterAccess";
 import type { DeclaredHostname } from "../components/declaredHostnames";
 import { OPERATOR_HEALTHY } from "../components/sopsDecryption";
-import { deployStack } from "../components/stack";
-import type { StackOutputs } from "../components/stackOutputs";
-import { RENAME_COMMAND } from "../components/txtOwnerRenameStep";
-import { MOVE_COMMAND } from "../components/txtOwnershipMoveStep";
+import { RENAME_COMMAND } from "../components/txtOwnerRename";
+import { MOVE_COMMAND } from "../components/txtOwnershipMove";
 import type { RunningExternalDns } from "../components/txtRegistry";
 import { CONFIG_NAMESPACE } from "../stacks/settings";
 import { loadStackSettings } from "../stacks/stackConfig";
 import type { StackFile } from "../stacks/stackFiles";
+import type { StackOutputs } from "../stacks/stackOutputs";
+import { deployStack } from "../stacks/stackProgram";
 
 /** The ownership move's report, which only its run at deploy time knows. */
 export const MOVED_AT_DEPLOY = "<ownership records moved at deploy>";

@@ -13,15 +13,15 @@ import {
   TOKEN_SECRET_KEY,
   TOKEN_SECRET_NAME,
 } from "../components/sopsSecret";
-import { NEVER } from "../components/stackOutputs";
 import { zoneIdOfResourceKey } from "../components/tokenPolicy";
-import { RENAME_COMMAND, type RenameCommandInput } from "../components/txtOwnerRenameStep";
-import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMoveStep";
+import { RENAME_COMMAND, type RenameCommandInput } from "../components/txtOwnerRename";
+import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMove";
 import { type OwnershipRecord, ownershipRecords, ownershipTxtName } from "../components/txtRecords";
 import { ConfigError } from "../stacks/configError";
 import { goDurationSeconds, isWithinDomain } from "../stacks/formats";
 import { DECLARED_HOSTNAME_SOURCES } from "../stacks/options";
 import { loadSettings, projectKeys, type Settings, type Zone } from "../stacks/settings";
+import { NEVER } from "../stacks/stackOutputs";
 import { type ApiUsageEstimate, DEFAULT_RECORDS_PER_ZONE, estimateApiUsage } from "./apiUsage";
 import {
   type ConstructedResource,

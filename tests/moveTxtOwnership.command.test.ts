@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UNTIL_MOVED } from "../commands/moveTxtOwnership";
-import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMoveStep";
+import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMove";
 import {
   type CloudflareApi,
   DEFAULT_ZONES,

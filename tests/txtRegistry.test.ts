@@ -6,8 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { RENAME_COMMAND } from "../components/txtOwnerRenameStep";
-import { MOVE_COMMAND } from "../components/txtOwnershipMoveStep";
+import { RENAME_COMMAND } from "../components/txtOwnerRename";
+import { MOVE_COMMAND } from "../components/txtOwnershipMove";
 import {
   migrationRefusal,
   type RunningExternalDns,

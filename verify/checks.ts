@@ -8,9 +8,9 @@ import { RELEASE_NAME } from "../components/chartValues";
 import type { DeclaredHostname } from "../components/declaredHostnames";
 import { crdShortfalls, gatewayApiInstallHint, type RequiredCrd } from "../components/gatewayApi";
 import { type HostnameFilter, managesHostname } from "../components/hostnameFilter";
+import { hasOldName } from "../components/ownershipMovePlan";
 import { OPERATOR_ERROR_HINTS } from "../components/sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "../components/sopsSecret";
-import { hasOldName } from "../components/txtOwnershipMove";
 import {
   MANAGED_RECORD_TYPES,
   ownedRecordOf,

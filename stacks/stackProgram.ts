@@ -9,22 +9,16 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../stacks/configError";
-import { checkAgainstSiblings, fleetMembers } from "../stacks/fleet";
-import type { Source } from "../stacks/options";
-import type { LoadedConfig, Settings } from "../stacks/settings";
-import type { StackFile } from "../stacks/stackFiles";
-import type { ClusterReader, KubeconfigSource } from "./clusterAccess";
+import type { ClusterReader, KubeconfigSource } from "../components/clusterAccess";
 import {
   crdShortfalls,
   missingCrdsMessage,
   requiredGatewayCrds,
   uncheckedCrdsMessage,
-} from "./gatewayApi";
-import { managesHostname } from "./hostnameFilter";
-import { PlainRunError } from "./runError";
-import { type StackOutputs, stackOutputs } from "./stackOutputs";
-import { tokenSpec } from "./tokenLifecycle";
+} from "../components/gatewayApi";
+import { managesHostname } from "../components/hostnameFilter";
+import { PlainRunError } from "../components/runError";
+import { tokenSpec } from "../components/tokenLifecycle";
 import {
   adoptionNeeded,
   adoptionNotice,
@@ -38,7 +32,13 @@ import {
   renamesOwner,
   type StackTxtRegistry,
   txtRegistryOf,
-} from "./txtRegistry";
+} from "../components/txtRegistry";
+import { ConfigError } from "./configError";
+import { checkAgainstSiblings, fleetMembers } from "./fleet";
+import type { Source } from "./options";
+import type { LoadedConfig, Settings } from "./settings";
+import type { StackFile } from "./stackFiles";
+import { type StackOutputs, stackOutputs } from "./stackOutputs";
 
 export interface StackEnvironment {
   /** The stack's config, validated (stacks/stackConfig.ts). */
@@ -76,7 +76,7 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
   // One cluster, one warning: both checks fail to read it for the same reason.
   if (unchecked.length > 0) pulumi.log.warn(unchecked.join(" "));
   // Loaded once the checks passed: a refused run does not pay for the provider SDKs.
-  const { ExternalDns } = await import("./externalDns");
+  const { ExternalDns } = await import("../components/externalDns");
   const externalDns = new ExternalDns(
     "external-dns",
     {

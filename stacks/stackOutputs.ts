@@ -5,8 +5,8 @@
  * token that does not expire or rotate.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ExternalDns } from "./externalDns";
-import type { OwnershipRecord } from "./txtRecords";
+import type { ExternalDns } from "../components/externalDns";
+import type { OwnershipRecord } from "../components/txtRecords";
 
 /** The value of `tokenExpiresOn` / `tokenNextRotation` for a token that never expires / rotates. */
 export const NEVER = "never";

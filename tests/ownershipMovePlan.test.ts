@@ -14,7 +14,7 @@ import {
   planOwnershipMove,
   TYPED_NAME_CARRIES,
   type ZoneListing,
-} from "../components/txtOwnershipMove";
+} from "../components/ownershipMovePlan";
 import { MANAGED_RECORD_TYPES, ownedRecordOf, ownershipOwner } from "../components/txtRecords";
 
 const OWNER = "vanixiets-cluster";

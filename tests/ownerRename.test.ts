@@ -1,6 +1,6 @@
 /**
  * Renaming an owner ID (`migrateFromTxtOwnerId`): the planner
- * (components/txtOwnerRename.ts), and the command `pulumi up` runs
+ * (components/ownerRenamePlan.ts), and the command `pulumi up` runs
  * (commands/renameTxtOwner.ts) as a real process, against the Cloudflare
  * stand-in and a stand-in Kubernetes API that declares this cluster's
  * hostnames. Two clusters share the old owner; each renames only its own.
@@ -8,8 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UNTIL_RENAMED } from "../commands/renameTxtOwner";
 import type { DnsRecord } from "../components/cloudflareRecords";
-import { planOwnerRename, withOwner } from "../components/txtOwnerRename";
-import { RENAME_COMMAND, type RenameCommandInput } from "../components/txtOwnerRenameStep";
+import { planOwnerRename, withOwner } from "../components/ownerRenamePlan";
+import { RENAME_COMMAND, type RenameCommandInput } from "../components/txtOwnerRename";
 import { ownershipOwner } from "../components/txtRecords";
 import {
   type CloudflareApi,
