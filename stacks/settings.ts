@@ -91,16 +91,50 @@ export function projectKeys(config: Record<string, string>): Record<string, stri
   );
 }
 
+/** How messages name an option: a stack's config key, or a component's argument. */
+export interface OptionNaming {
+  /** The option as the user wrote it, e.g. `external-dns:policy` or `policy`. */
+  key(option: string): string;
+  /** Why an option without a default must be given. */
+  required: string;
+}
+
+/** Options named as keys of the stack config (`external-dns:<key>`). */
+export const CONFIG_NAMING: OptionNaming = {
+  key: (option) => `${CONFIG_NAMESPACE}:${option}`,
+  required: "required when external-dns is enabled",
+};
+
 /**
  * Validates the raw config values of the `external-dns:` namespace (keys without
  * the namespace prefix, values as Pulumi delivers them: strings, JSON for structures).
  */
 export function loadSettings(raw: Record<string, string>, now: Date = new Date()): LoadedConfig {
-  const errors = Object.keys(raw)
+  const unknownKeys = Object.keys(raw)
     .filter((key) => !(OPTION_KEYS as string[]).includes(key))
-    .map((key) => `${qualified(key)}: unknown key; known keys: ${OPTION_KEYS.join(", ")}`);
+    .map((key) => `${CONFIG_NAMING.key(key)}: unknown key; known keys: ${OPTION_KEYS.join(", ")}`);
+  const decoded = Object.fromEntries(
+    OPTION_KEYS.filter((key) => raw[key] !== undefined).map((key) => [
+      key,
+      decode(raw[key], options[key].encoding),
+    ]),
+  );
+  return validateOptions(decoded, CONFIG_NAMING, now, unknownKeys);
+}
 
-  const enabled = parseOption("enabled", raw);
+/**
+ * Validates option values (decoded: lists as arrays, numbers as numbers) against
+ * their declarations and each other, and applies the defaults; every problem is
+ * reported at once, named by `naming`, after `earlierErrors`.
+ */
+export function validateOptions(
+  decoded: Partial<Record<OptionKey, unknown>>,
+  naming: OptionNaming,
+  now: Date = new Date(),
+  earlierErrors: string[] = [],
+): LoadedConfig {
+  const errors = [...earlierErrors];
+  const enabled = parseOption("enabled", decoded, naming);
   if (enabled.ok && enabled.value === false) {
     return errors.length > 0
       ? { kind: "invalid", errors, warnings: [] }
@@ -109,32 +143,45 @@ export function loadSettings(raw: Record<string, string>, now: Date = new Date()
 
   const values: Partial<OptionValues> = {};
   for (const key of OPTION_KEYS) {
-    const result = parseOption(key, raw);
+    const result = parseOption(key, decoded, naming);
     if (result.ok) (values as Record<string, unknown>)[key] = result.value;
     else errors.push(...result.errors);
   }
 
   // Zone names still inform the cross checks when another part of `zones` is invalid.
-  values.zones ??= validZoneNames(raw.zones)?.map((name) => ({ name }));
-  errors.push(...crossCheckErrors(values), ...tokenLifecycleErrors(values, raw, now));
-  const warnings = crossCheckWarnings(values);
+  values.zones ??= validZoneNames(decoded.zones)?.map((name) => ({ name }));
+  const q = naming.key;
+  errors.push(
+    ...crossCheckErrors(values, q),
+    ...tokenLifecycleErrors(values, q, now, decoded.accountId !== undefined),
+  );
+  const warnings = crossCheckWarnings(values, q);
   if (errors.length > 0) return { kind: "invalid", errors, warnings };
   return { kind: "enabled", settings: toSettings(values as OptionValues), warnings };
 }
 
 type ParseResult = { ok: true; value: unknown } | { ok: false; errors: string[] };
 
-function parseOption(key: OptionKey, raw: Record<string, string>): ParseResult {
+/** How messages name an option: a key with its namespace. */
+type Name = (option: string) => string;
+
+function parseOption(
+  key: OptionKey,
+  decoded: Partial<Record<OptionKey, unknown>>,
+  naming: OptionNaming,
+): ParseResult {
   const declaration = options[key];
-  const text = raw[key];
-  const decoded = text === undefined ? undefined : decode(text, declaration.encoding);
-  if (decoded === undefined && !declaration.schema.safeParse(undefined).success) {
+  const value = decoded[key];
+  if (value === undefined && !declaration.schema.safeParse(undefined).success) {
     // An option without a default.
-    return { ok: false, errors: [`${qualified(key)}: required when external-dns is enabled`] };
+    return { ok: false, errors: [`${naming.key(key)}: ${naming.required}`] };
   }
-  const result = declaration.schema.safeParse(decoded, { reportInput: true });
+  const result = declaration.schema.safeParse(value, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, errors: result.error.issues.map((issue) => describeIssue(key, issue)) };
+  return {
+    ok: false,
+    errors: result.error.issues.map((issue) => describeIssue(naming.key(key), issue)),
+  };
 }
 
 /** Pulumi hands every config value over as a string; structured values arrive as JSON. */
@@ -147,12 +194,12 @@ function decode(text: string, encoding: "string" | "json"): unknown {
   }
 }
 
-function describeIssue(key: OptionKey, issue: z.core.$ZodIssue): string {
+function describeIssue(name: string, issue: z.core.$ZodIssue): string {
   const path = issue.path
     .map((segment) => (typeof segment === "number" ? `[${segment}]` : `.${String(segment)}`))
     .join("");
   const given = "input" in issue ? `; given ${show(issue.input)}` : "";
-  return `${qualified(key)}${path}: ${issue.message}${given}`;
+  return `${name}${path}: ${issue.message}${given}`;
 }
 
 function show(value: unknown): string {
@@ -160,14 +207,12 @@ function show(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-function qualified(key: string): string {
-  return `${CONFIG_NAMESPACE}:${key}`;
-}
-
+/** `accountIdGiven`: an accountId was given, valid or not (an invalid one has its own error). */
 function tokenLifecycleErrors(
   values: Partial<OptionValues>,
-  raw: Record<string, string>,
+  qualified: Name,
   now: Date,
+  accountIdGiven: boolean,
 ): string[] {
   const errors: string[] = [];
   const { tokenExpiresOn, tokenRotationDays, tokenRotationOffsetDays, tokenOwner } = values;
@@ -201,15 +246,14 @@ function tokenLifecycleErrors(
       );
     }
   }
-  if (tokenOwner === "account" && raw.accountId === undefined) {
+  if (tokenOwner === "account" && !accountIdGiven) {
     errors.push(`${qualified("accountId")}: required when ${qualified("tokenOwner")} is "account"`);
   }
   return errors;
 }
 
-/** The valid zone names in a raw `zones` value that failed validation as a whole. */
-function validZoneNames(rawZones: string | undefined): string[] | undefined {
-  const decoded = rawZones === undefined ? undefined : decode(rawZones, "json");
+/** The valid zone names in a `zones` value that failed validation as a whole. */
+function validZoneNames(decoded: unknown): string[] | undefined {
   if (!Array.isArray(decoded)) return undefined;
   return decoded
     .map((zone) =>
@@ -218,8 +262,8 @@ function validZoneNames(rawZones: string | undefined): string[] | undefined {
     .filter((name): name is string => typeof name === "string" && isDomainName(name));
 }
 
-function crossCheckErrors(values: Partial<OptionValues>): string[] {
-  const errors: string[] = [...regexFilterConflicts(values)];
+function crossCheckErrors(values: Partial<OptionValues>, qualified: Name): string[] {
+  const errors: string[] = [...regexFilterConflicts(values, qualified)];
   if (
     values.migrateFromTxtPrefix !== undefined &&
     values.migrateFromTxtPrefix === values.txtPrefix
@@ -228,7 +272,7 @@ function crossCheckErrors(values: Partial<OptionValues>): string[] {
       `${qualified("migrateFromTxtPrefix")}: equals ${qualified("txtPrefix")}, so there is nothing to move; given ${show(values.migrateFromTxtPrefix)}; allowed: the prefix the ownership records have now, different from ${qualified("txtPrefix")}, or leave it out`,
     );
   }
-  errors.push(...ownerMoveErrors(values));
+  errors.push(...ownerMoveErrors(values, qualified));
   const zoneNames = values.zones?.map((zone) => zone.name);
   if (zoneNames && values.domainFilters) {
     for (const [index, filter] of values.domainFilters.entries()) {
@@ -242,7 +286,7 @@ function crossCheckErrors(values: Partial<OptionValues>): string[] {
   return errors;
 }
 
-function ownerMoveErrors(values: Partial<OptionValues>): string[] {
+function ownerMoveErrors(values: Partial<OptionValues>, qualified: Name): string[] {
   const { migrateFromTxtOwnerId, txtOwnerId, migrateFromTxtPrefix } = values;
   if (migrateFromTxtOwnerId === undefined) return [];
   if (migrateFromTxtOwnerId === txtOwnerId)
@@ -260,7 +304,7 @@ function ownerMoveErrors(values: Partial<OptionValues>): string[] {
  * external-dns builds its domain filter from the regexes alone when either is
  * set, so domain lists beside a regex would be silently ignored: refuse them.
  */
-function regexFilterConflicts(values: Partial<OptionValues>): string[] {
+function regexFilterConflicts(values: Partial<OptionValues>, qualified: Name): string[] {
   const regexKeys = (["regexDomainFilter", "regexDomainExclusion"] as const).filter(
     (key) => values[key] !== undefined,
   );
@@ -279,7 +323,7 @@ function regexFilterConflicts(values: Partial<OptionValues>): string[] {
     );
 }
 
-function crossCheckWarnings(values: Partial<OptionValues>): string[] {
+function crossCheckWarnings(values: Partial<OptionValues>, qualified: Name): string[] {
   const warnings: string[] = [];
   const prefix = values.txtPrefix;
   const filters = values.domainFilters ?? values.zones?.map((zone) => zone.name) ?? [];
@@ -302,7 +346,8 @@ function crossCheckWarnings(values: Partial<OptionValues>): string[] {
         `(${values.tokenAllowedCidrs?.join(", ")}): run that up from an address in the list, or add this machine's for the move`,
     );
   }
-  if (values.migrateFromTxtOwnerId !== undefined) warnings.push(...ownerMoveWarnings(values));
+  if (values.migrateFromTxtOwnerId !== undefined)
+    warnings.push(...ownerMoveWarnings(values, qualified));
   if (values.tokenOwner === "user" && values.accountId !== undefined) {
     warnings.push(
       `${qualified("accountId")}: is ignored while ${qualified("tokenOwner")} is "user" (the token belongs to the bootstrap token's user)`,
@@ -319,7 +364,7 @@ function crossCheckWarnings(values: Partial<OptionValues>): string[] {
 }
 
 /** What the owner rename cannot do from where it runs, or for the sources it cannot read. */
-function ownerMoveWarnings(values: Partial<OptionValues>): string[] {
+function ownerMoveWarnings(values: Partial<OptionValues>, qualified: Name): string[] {
   const warnings: string[] = [];
   const unread = (values.sources ?? []).filter(
     (source) => !(DECLARED_HOSTNAME_SOURCES as readonly string[]).includes(source),
