@@ -2,7 +2,6 @@
  * Deploys External-DNS for Cloudflare on one cluster stack. All logic lives in
  * stacks/ (config → settings) and components/ (resources); this file wires them.
  */
-import { kubernetesApiReader } from "./components/clusterAccess";
 import { loadStackSettings } from "./stacks/stackConfig";
 import { readStackFiles } from "./stacks/stackFiles";
 import { deployStack } from "./stacks/stackProgram";
@@ -11,6 +10,5 @@ export = () =>
   deployStack({
     loaded: loadStackSettings(),
     stackFiles: readStackFiles,
-    clusterReader: kubernetesApiReader,
     now: new Date(),
   });

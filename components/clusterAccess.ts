@@ -88,6 +88,37 @@ export function loadKubeConfig(source: KubeconfigSource): k8s.KubeConfig {
   return config;
 }
 
+/** Makes the reader of a cluster: the Kubernetes API's, unless `answerClusterReadsWith` replaced it. */
+let readerFor: (source: KubeconfigSource) => ClusterReader = (source) =>
+  kubernetesApiReader(source);
+
+/** The reader of the cluster a kubeconfig names (components read the cluster through this). */
+export function clusterReader(source: KubeconfigSource): ClusterReader {
+  return readerFor(source);
+}
+
+/**
+ * Answers every cluster read with `factory`'s readers instead of the
+ * Kubernetes API's (the offline plan and the tests); undefined restores the API.
+ */
+export function answerClusterReadsWith(
+  factory: ((source: KubeconfigSource) => ClusterReader) | undefined,
+): void {
+  readerFor = factory ?? ((source) => kubernetesApiReader(source));
+}
+
+/** A reader for a cluster that cannot be read, saying why. */
+export function unreadableCluster(reason: string, rendersOnly = false): ClusterReader {
+  return {
+    rendersOnly,
+    servedCrdVersions: async () => ({ reachable: false, reason }),
+    runningExternalDns: async () => ({ reachable: false, reason }),
+    observeSopsSecret: async () => {
+      throw new Error(reason);
+    },
+  };
+}
+
 /** A ClusterReader over the Kubernetes API, with the provider's kubeconfig. */
 export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
   const rendersOnly = source.rendersOnly ?? false;
@@ -95,15 +126,10 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
   try {
     config = loadKubeConfig(source);
   } catch (error) {
-    const reason = `the kubeconfig could not be loaded (${describeError(error)})`;
-    return {
+    return unreadableCluster(
+      `the kubeconfig could not be loaded (${describeError(error)})`,
       rendersOnly,
-      servedCrdVersions: async () => ({ reachable: false, reason }),
-      runningExternalDns: async () => ({ reachable: false, reason }),
-      observeSopsSecret: async () => {
-        throw new Error(reason);
-      },
-    };
+    );
   }
   const client = kubernetesClient();
   const extensions = config.makeApiClient(client.ApiextensionsV1Api);

@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../stacks/configError";
 import type { Settings } from "../stacks/settings";
 import {
+  type ChartValues,
   chartSource,
   chartValues,
   containerArgs,
@@ -11,34 +13,26 @@ import {
 import { CloudflareDnsToken } from "./cloudflareDnsToken";
 import {
   type ClusterReader,
+  clusterReader,
   type KubeconfigSource,
   type SopsSecretTarget,
   sha256Hex,
+  unreadableCluster,
 } from "./clusterAccess";
+import { checkCluster } from "./clusterChecks";
 import { EncryptedSopsSecret } from "./encryptedSopsSecret";
+
+export type * from "./externalDnsArgs";
+
+import { componentSettings, type ExternalDnsArgs } from "./externalDnsArgs";
+import { knownValue } from "./knownValue";
 import { PlainRunError } from "./runError";
 import { waitForDecryption } from "./sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "./sopsSecret";
-import type { TokenSpec } from "./tokenLifecycle";
+import { NEVER, type TokenSpec, tokenSpec } from "./tokenLifecycle";
 import { TxtOwnerRename } from "./txtOwnerRename";
 import { TxtOwnershipMove } from "./txtOwnershipMove";
-import { type OwnershipRecord, ownershipRecords, sampleHosts } from "./txtRecords";
-
-export interface ExternalDnsArgs {
-  /** The stack's validated settings (see stacks/options.ts for each field). */
-  settings: Settings;
-  /** Name, expiry, rotation and owner of the Cloudflare token (see `tokenSpec`). */
-  token: TokenSpec;
-  /**
-   * Reads the cluster the Kubernetes provider deploys to, for the operator's
-   * progress after the SopsSecret is applied (see clusterAccess.ts).
-   */
-  cluster: ClusterReader;
-  /** The kubeconfig the Kubernetes provider deploys with: where the owner rename reads the declared hostnames. */
-  kubeconfig: KubeconfigSource;
-  /** Cloudflare API base URL, when the provider is pointed elsewhere (`cloudflare:baseUrl`). */
-  cloudflareBaseUrl?: string;
-}
+import { type OwnershipRecord, sampleOwnershipRecords } from "./txtRecords";
 
 /** Pod Security Standard labels for the namespace: the chart's defaults meet `restricted`. */
 export const RESTRICTED_POD_SECURITY_LABELS = {
@@ -48,40 +42,131 @@ export const RESTRICTED_POD_SECURITY_LABELS = {
   "pod-security.kubernetes.io/warn": "restricted",
 };
 
+/** What the component's async construction makes: its children, once the checks passed. */
+interface Children {
+  token: CloudflareDnsToken;
+  namespace: k8s.core.v1.Namespace;
+  values: pulumi.Output<ChartValues>;
+}
+
+/** Resolves once an ExternalDns's checks passed and its children are registered. */
+const readiness = new WeakMap<ExternalDns, Promise<void>>();
+
 /**
- * External-DNS for Cloudflare: a zone-scoped token, delivered through a
- * sops-encrypted SopsSecret, and the external-dns chart reading it.
+ * External-DNS for Cloudflare: a Cloudflare token scoped to the zones, minted
+ * by the Cloudflare provider's token, delivered through a sops-encrypted
+ * SopsSecret that sops-secrets-operator turns into a Secret, and the
+ * external-dns chart reading it. Before it registers anything, it validates its
+ * arguments and checks the cluster (components/clusterChecks.ts).
  */
 export class ExternalDns extends pulumi.ComponentResource {
   /** Namespace external-dns runs in. */
   public readonly namespace: pulumi.Output<string>;
   /** Helm release name of the chart. */
-  public readonly releaseName: string;
+  public readonly releaseName: pulumi.Output<string>;
   /** Cloudflare ID of the minted token (never its value). */
   public readonly tokenId: pulumi.Output<string>;
-  /** When the token expires (RFC 3339); undefined: never. */
-  public readonly tokenExpiresOn: string | undefined;
-  /** When the next `pulumi up` mints a replacement token (RFC 3339); undefined: no rotation. */
-  public readonly tokenNextRotation: string | undefined;
+  /** When the token expires (RFC 3339), or `never`. */
+  public readonly tokenExpiresOn: pulumi.Output<string>;
+  /** From when the next `pulumi up` mints a replacement token (RFC 3339), or `never` without rotation. */
+  public readonly tokenNextRotation: pulumi.Output<string>;
   /** Cloudflare zone IDs the token is scoped to. */
   public readonly zoneIds: pulumi.Output<string[]>;
   /** The external-dns container arguments the chart renders. */
   public readonly externalDnsArgs: pulumi.Output<string[]>;
   /** Ownership TXT record names for the apex and `www.` of each domain filter (or zone, under a regex filter) that external-dns manages. */
-  public readonly ownershipTxtRecords: OwnershipRecord[];
+  public readonly ownershipTxtRecords: pulumi.Output<OwnershipRecord[]>;
 
   constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vanixiets:dns:ExternalDns", name, {}, opts);
-    const { settings } = args;
+    const loaded = componentSettings(args);
+    if (loaded.kind !== "enabled")
+      throw new ConfigError(
+        loaded.kind === "invalid" ? loaded.errors : [],
+        `invalid arguments of ExternalDns ${name}`,
+      );
+    this.reportWarnings(loaded.warnings);
+    const { settings } = loaded;
+    const token = tokenSpec(settings, pulumi.getStack(), new Date());
 
+    const children = this.checkCluster(name, args, settings).then((cluster) =>
+      this.createChildren(name, settings, token, args, cluster),
+    );
+    readiness.set(
+      this,
+      children.then(() => undefined),
+    );
+    const fromChildren = <T>(pick: (made: Children) => pulumi.Output<T>) =>
+      pulumi.output(children.then(pick));
+
+    this.namespace = fromChildren((made) => made.namespace.metadata.name);
+    this.releaseName = pulumi.output(RELEASE_NAME);
+    this.tokenId = fromChildren((made) => made.token.tokenId);
+    this.tokenExpiresOn = pulumi.output(token.expiresOn ?? NEVER);
+    this.tokenNextRotation = pulumi.output(token.nextRotation ?? NEVER);
+    this.zoneIds = fromChildren((made) => made.token.zoneIds);
+    this.externalDnsArgs = fromChildren((made) => made.values.apply(containerArgs));
+    this.ownershipTxtRecords = pulumi.output(
+      sampleOwnershipRecords(
+        settings,
+        settings.zones.map((zone) => zone.name),
+        settings.txtPrefix,
+      ),
+    );
+    this.registerOutputs(
+      children.then(
+        () => ({
+          namespace: this.namespace,
+          releaseName: this.releaseName,
+          tokenId: this.tokenId,
+          tokenExpiresOn: this.tokenExpiresOn,
+          tokenNextRotation: this.tokenNextRotation,
+          zoneIds: this.zoneIds,
+          externalDnsArgs: this.externalDnsArgs,
+          ownershipTxtRecords: this.ownershipTxtRecords,
+        }),
+        // A refusal reaches the program through the outputs and `externalDnsReady`.
+        () => ({}),
+      ),
+    );
+  }
+
+  /** Logs what the argument checks warn about. */
+  protected reportWarnings(warnings: readonly string[]): void {
+    for (const warning of warnings) pulumi.log.warn(warning);
+  }
+
+  /**
+   * The cluster this component deploys to, read before anything is registered:
+   * the checks refuse (a rejected promise) or pass, and its reader serves the
+   * wait for the operator later.
+   */
+  private async checkCluster(
+    name: string,
+    args: ExternalDnsArgs,
+    settings: Settings,
+  ): Promise<DeploymentCluster> {
+    const cluster = await deploymentCluster(this, name, args.cluster);
+    await checkCluster(cluster.reader, settings);
+    return cluster;
+  }
+
+  private createChildren(
+    name: string,
+    settings: Settings,
+    tokenSpec: TokenSpec,
+    args: ExternalDnsArgs,
+    cluster: DeploymentCluster,
+  ): Children {
+    const onCluster = { parent: this, ...(cluster.provider && { provider: cluster.provider }) };
     const token = new CloudflareDnsToken(
       `${name}-token`,
       {
-        name: args.token.name,
+        name: tokenSpec.name,
         zones: settings.zones,
         allowedCidrs: settings.tokenAllowedCidrs,
-        expiresOn: args.token.expiresOn,
-        accountId: args.token.accountId,
+        expiresOn: tokenSpec.expiresOn,
+        accountId: tokenSpec.accountId,
       },
       { parent: this },
     );
@@ -89,7 +174,7 @@ export class ExternalDns extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       { metadata: { name: settings.namespace, labels: RESTRICTED_POD_SECURITY_LABELS } },
-      { parent: this },
+      onCluster,
     );
 
     const secret = new EncryptedSopsSecret(
@@ -100,13 +185,13 @@ export class ExternalDns extends pulumi.ComponentResource {
         recipients: settings.sopsAgeRecipients,
         outputFile: settings.sopsSecretFile,
       },
-      { parent: this },
+      onCluster,
     );
 
     const rolloutChecksum = tokenRolloutChecksum({
-      tokenName: args.token.name,
-      tokenExpiresOn: args.token.expiresOn,
-      tokenAccountId: args.token.accountId,
+      tokenName: tokenSpec.name,
+      tokenExpiresOn: tokenSpec.expiresOn,
+      tokenAccountId: tokenSpec.accountId,
       recipients: settings.sopsAgeRecipients,
       namespace: settings.namespace,
     });
@@ -118,13 +203,12 @@ export class ExternalDns extends pulumi.ComponentResource {
     const decrypted = pulumi
       .all([secret.resource.id, namespace.metadata.name, token.value])
       .apply(([_id, namespaceName, tokenValue]) =>
-        this.waitForOperator(args.cluster, namespaceName, tokenValue),
+        waitForOperator(cluster.reader, namespaceName, tokenValue),
       );
     const chartValuesInput = pulumi.runtime.isDryRun()
       ? values
       : pulumi.all([values, pulumi.unsecret(decrypted)]).apply(([ready]) => ready);
 
-    this.releaseName = RELEASE_NAME;
     const chart = new k8s.helm.v4.Chart(
       `${name}-chart`,
       {
@@ -134,7 +218,7 @@ export class ExternalDns extends pulumi.ComponentResource {
         namespace: namespace.metadata.name,
         values: chartValuesInput,
       },
-      { parent: this, dependsOn: [secret.resource] },
+      { ...onCluster, dependsOn: [secret.resource] },
     );
 
     const zonesWithIds = token.zoneIds.apply((ids) =>
@@ -167,54 +251,90 @@ export class ExternalDns extends pulumi.ComponentResource {
           token: token.value,
           zones: zonesWithIds,
           baseUrl: args.cloudflareBaseUrl,
-          cluster: args.kubeconfig,
+          cluster: cluster.source,
           sources: settings.sources,
           filter: settings,
         },
         { parent: this, dependsOn: [chart] },
       );
     }
-
-    this.namespace = namespace.metadata.name;
-    this.tokenId = token.tokenId;
-    this.tokenExpiresOn = args.token.expiresOn;
-    this.tokenNextRotation = args.token.nextRotation;
-    this.zoneIds = token.zoneIds;
-    this.externalDnsArgs = values.apply(containerArgs);
-    this.ownershipTxtRecords = ownershipRecords(
-      sampleHosts(
-        settings,
-        settings.zones.map((zone) => zone.name),
-      ),
-      settings.txtPrefix,
-    );
-    this.registerOutputs({
-      namespace: this.namespace,
-      releaseName: this.releaseName,
-      tokenId: this.tokenId,
-      tokenExpiresOn: this.tokenExpiresOn,
-      tokenNextRotation: this.tokenNextRotation,
-      zoneIds: this.zoneIds,
-      externalDnsArgs: this.externalDnsArgs,
-      ownershipTxtRecords: this.ownershipTxtRecords,
-    });
+    return { token, namespace, values };
   }
+}
 
-  /** Waits until the operator has put this token into the Secret (see sopsDecryption.ts). */
-  private async waitForOperator(
-    reader: ClusterReader,
-    namespace: string,
-    tokenValue: string,
-  ): Promise<void> {
-    if (reader.rendersOnly) return;
-    const target: SopsSecretTarget = {
-      namespace,
-      sopsSecretName: SOPS_SECRET_NAME,
-      secretName: TOKEN_SECRET_NAME,
-      secretKey: TOKEN_SECRET_KEY,
+/**
+ * Resolves once the component's checks passed and its children are
+ * registered; rejects with the reason a check refused. The stack program
+ * awaits it, so that a refusal ends the run with its own message.
+ */
+export function externalDnsReady(component: ExternalDns): Promise<void> {
+  return readiness.get(component) ?? Promise.resolve();
+}
+
+/** The cluster a component deploys to: its reader, the kubeconfig, and a provider of its own if it needs one. */
+interface DeploymentCluster {
+  reader: ClusterReader;
+  source: KubeconfigSource;
+  provider?: k8s.Provider;
+}
+
+/**
+ * The cluster of `clusterArgs`: its kubeconfig through a provider of the
+ * component's own, unless the resource options pass a `kubernetes` provider
+ * (which must point at the same cluster); without a kubeconfig, the ambient
+ * one and the Kubernetes provider's config.
+ */
+async function deploymentCluster(
+  component: ExternalDns,
+  name: string,
+  clusterArgs: ExternalDnsArgs["cluster"],
+): Promise<DeploymentCluster> {
+  const config = new pulumi.Config("kubernetes");
+  const rendersOnly = config.get("renderYamlToDirectory") !== undefined;
+  if (clusterArgs?.kubeconfig === undefined) {
+    const source = {
+      kubeconfig: config.get("kubeconfig"),
+      context: clusterArgs?.context ?? config.get("context"),
+      rendersOnly,
     };
-    await waitForDecryption(reader, target, sha256Hex(tokenValue), runErrorWithoutStack);
+    return { reader: clusterReader(source), source };
   }
+  const provider = component.getProvider("kubernetes::")
+    ? undefined
+    : new k8s.Provider(
+        `${name}-cluster`,
+        { kubeconfig: clusterArgs.kubeconfig, context: clusterArgs.context },
+        { parent: component },
+      );
+  const kubeconfig = await knownValue(clusterArgs.kubeconfig);
+  const source: KubeconfigSource = {
+    kubeconfig,
+    ...(clusterArgs.context !== undefined && { context: clusterArgs.context }),
+    ...(rendersOnly && { rendersOnly }),
+  };
+  const reader =
+    kubeconfig === undefined
+      ? unreadableCluster(
+          "its kubeconfig is not known yet: the cluster is created in this deployment",
+        )
+      : clusterReader(source);
+  return { reader, source, provider };
+}
+
+/** Waits until the operator has put this token into the Secret (see sopsDecryption.ts). */
+async function waitForOperator(
+  reader: ClusterReader,
+  namespace: string,
+  tokenValue: string,
+): Promise<void> {
+  if (reader.rendersOnly) return;
+  const target: SopsSecretTarget = {
+    namespace,
+    sopsSecretName: SOPS_SECRET_NAME,
+    secretName: TOKEN_SECRET_NAME,
+    secretKey: TOKEN_SECRET_KEY,
+  };
+  await waitForDecryption(reader, target, sha256Hex(tokenValue), runErrorWithoutStack);
 }
 
 /**

@@ -13,6 +13,9 @@ import type { Settings } from "../stacks/settings";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** What the outputs say for a token that never expires, or never rotates. */
+export const NEVER = "never";
+
 /** The token stays valid this long after its planned rotation, at most: slack for a late `pulumi up`. */
 export const MAX_ROTATION_MARGIN_DAYS = 14;
 

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { KubeconfigSource } from "./clusterAccess";
 import type { HostnameFilter } from "./hostnameFilter";
 import type { OwnerRenameSettings } from "./ownerRenamePlan";
+import { stepDirectory } from "./stepDirectory";
 
 /** What the rename command reads on stdin, as JSON (a Pulumi secret: it holds the token). */
 export interface RenameCommandInput extends OwnerRenameSettings {
@@ -20,8 +21,8 @@ export interface RenameCommandInput extends OwnerRenameSettings {
 }
 
 /**
- * The command that renames the owner (commands/renameTxtOwner.ts), run from
- * the project directory with the TypeScript loader `npm run plan` uses.
+ * The command that renames the owner (commands/renameTxtOwner.ts), run in
+ * this package's root (stepDirectory) with the TypeScript loader `npm run plan` uses.
  */
 export const RENAME_COMMAND = "node -r ts-node/register/transpile-only commands/renameTxtOwner.ts";
 
@@ -75,6 +76,7 @@ export class TxtOwnerRename extends pulumi.ComponentResource {
       `${name}-rewrite`,
       {
         create: RENAME_COMMAND,
+        dir: stepDirectory(),
         stdin: pulumi.secret(input),
         addPreviousOutputInEnv: false,
       },

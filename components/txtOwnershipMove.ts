@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { OwnershipMoveSettings } from "./ownershipMovePlan";
+import { stepDirectory } from "./stepDirectory";
 
 /** What the move command reads on stdin, as JSON (a Pulumi secret: it holds the token). */
 export interface MoveCommandInput extends OwnershipMoveSettings {
@@ -12,9 +13,9 @@ export interface MoveCommandInput extends OwnershipMoveSettings {
 }
 
 /**
- * The command that moves the records (commands/moveTxtOwnership.ts), run from
- * the project directory with the TypeScript loader `npm run plan` uses. A
- * relative path, so the step does not change when the checkout moves.
+ * The command that moves the records (commands/moveTxtOwnership.ts), run in
+ * this package's root (stepDirectory) with the TypeScript loader `npm run plan`
+ * uses. A relative path, so the step does not change when the checkout moves.
  */
 export const MOVE_COMMAND = "node -r ts-node/register/transpile-only commands/moveTxtOwnership.ts";
 
@@ -54,6 +55,7 @@ export class TxtOwnershipMove extends pulumi.ComponentResource {
       `${name}-copy`,
       {
         create: MOVE_COMMAND,
+        dir: stepDirectory(),
         stdin: pulumi.secret(input),
         addPreviousOutputInEnv: false,
       },

@@ -71,6 +71,15 @@ export function sampleHosts(filter: HostnameFilter, zoneNames: readonly string[]
     .filter((host) => managesHostname(filter, host));
 }
 
+/** The ownership records of the sample hosts (see `sampleHosts`), named with `txtPrefix`. */
+export function sampleOwnershipRecords(
+  filter: HostnameFilter,
+  zoneNames: readonly string[],
+  txtPrefix: string,
+): OwnershipRecord[] {
+  return ownershipRecords(sampleHosts(filter, zoneNames), txtPrefix);
+}
+
 /** Ownership records of each sample host, per managed record type. */
 export function ownershipRecords(hosts: readonly string[], txtPrefix: string): OwnershipRecord[] {
   return hosts.flatMap((host) =>

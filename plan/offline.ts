@@ -5,7 +5,12 @@
  * run the program through here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type ClusterReader, type KubeconfigSource, sha256Hex } from "../components/clusterAccess";
+import {
+  answerClusterReadsWith,
+  type ClusterReader,
+  type KubeconfigSource,
+  sha256Hex,
+} from "../components/clusterAccess";
 import type { DeclaredHostname } from "../components/declaredHostnames";
 import { OPERATOR_HEALTHY } from "../components/sopsDecryption";
 import { RENAME_COMMAND } from "../components/txtOwnerRename";
@@ -250,6 +255,8 @@ export async function startOffline(
 ): Promise<OfflineStart> {
   pulumi.runtime.setAllConfig(config);
   await installOfflineMocks(stack, world, record);
+  // The component reads its cluster through this: the world's cluster instead of the real one.
+  answerClusterReadsWith((source) => worldClusterReader(world, source));
   const constructed: ConstructedResource[] = [];
   let exports: ProgramExports | undefined;
   const outcome = pulumi.runtime
@@ -258,11 +265,10 @@ export async function startOffline(
         constructed.push({ ...args });
         return undefined;
       });
-      // What index.ts runs, with the world's cluster instead of the real one.
+      // What index.ts runs, with the world's stack files.
       exports = await deployStack({
         loaded: loadStackSettings(),
         stackFiles: () => world.stackFiles?.() ?? [],
-        clusterReader: (source) => worldClusterReader(world, source),
         now: new Date(),
       });
       // As the Pulumi runtime does: the program's exports become the stack outputs.

@@ -5,11 +5,13 @@
  * token that does not expire or rotate.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { RELEASE_NAME } from "../components/chartValues";
 import type { ExternalDns } from "../components/externalDns";
-import type { OwnershipRecord } from "../components/txtRecords";
+import { NEVER, type TokenSpec } from "../components/tokenLifecycle";
+import { type OwnershipRecord, sampleOwnershipRecords } from "../components/txtRecords";
+import type { Settings } from "./settings";
 
-/** The value of `tokenExpiresOn` / `tokenNextRotation` for a token that never expires / rotates. */
-export const NEVER = "never";
+export { NEVER } from "../components/tokenLifecycle";
 
 export interface StackOutputs {
   /** Whether this stack deploys anything. */
@@ -26,17 +28,29 @@ export interface StackOutputs {
   ownershipTxtRecords?: OwnershipRecord[];
 }
 
-export function stackOutputs(externalDns: ExternalDns | undefined): StackOutputs {
-  if (externalDns === undefined) return { enabled: false };
+/** What a deployed stack exports: the component's outputs, and what its settings decide before any deployment. */
+export interface Deployed {
+  externalDns: ExternalDns;
+  settings: Settings;
+  token: TokenSpec;
+}
+
+export function stackOutputs(deployed: Deployed | undefined): StackOutputs {
+  if (deployed === undefined) return { enabled: false };
+  const { externalDns, settings, token } = deployed;
   return {
     enabled: true,
     namespace: externalDns.namespace,
-    releaseName: externalDns.releaseName,
+    releaseName: RELEASE_NAME,
     tokenId: externalDns.tokenId,
-    tokenExpiresOn: externalDns.tokenExpiresOn ?? NEVER,
-    tokenNextRotation: externalDns.tokenNextRotation ?? NEVER,
+    tokenExpiresOn: token.expiresOn ?? NEVER,
+    tokenNextRotation: token.nextRotation ?? NEVER,
     zoneIds: externalDns.zoneIds,
     externalDnsArgs: externalDns.externalDnsArgs,
-    ownershipTxtRecords: externalDns.ownershipTxtRecords,
+    ownershipTxtRecords: sampleOwnershipRecords(
+      settings,
+      settings.zones.map((zone) => zone.name),
+      settings.txtPrefix,
+    ),
   };
 }

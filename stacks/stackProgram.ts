@@ -1,41 +1,22 @@
 /**
- * One cluster stack: validated settings in, the ExternalDns component and the
- * stack outputs out. index.ts calls it with the real cluster reader; the
- * offline plan and the tests call it with one that answers from their world.
+ * The stack program: one cluster stack's validated config in, the ExternalDns
+ * component and the stack outputs out. index.ts runs it; the offline plan and
+ * the tests run it under Pulumi's mocks.
  *
- * Async, so that what must hold before anything changes (valid config, the
- * Gateway API CRDs, no running external-dns whose records this stack would
- * orphan) fails the run with a plain RunError before any resource is registered.
+ * What holds for a stack and not for the component happens here: `enabled`,
+ * the config's own errors and warnings (named by their config keys), the
+ * checks against the project's other stacks (stacks/fleet.ts), and the
+ * cluster of `clusterStack`. The component checks the cluster itself; the
+ * program awaits those checks, so that every refusal ends the run with its own
+ * message before anything is registered.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterReader, KubeconfigSource } from "../components/clusterAccess";
-import {
-  crdShortfalls,
-  missingCrdsMessage,
-  requiredGatewayCrds,
-  uncheckedCrdsMessage,
-} from "../components/gatewayApi";
-import { managesHostname } from "../components/hostnameFilter";
-import { PlainRunError } from "../components/runError";
+import type { ExternalDns, ExternalDnsArgs } from "../components/externalDns";
+import { usesRegexFilter } from "../components/hostnameFilter";
 import { tokenSpec } from "../components/tokenLifecycle";
-import {
-  adoptionNeeded,
-  adoptionNotice,
-  helmReleaseRefusal,
-  keepsOwnership,
-  migrationRefusal,
-  movesPrefix,
-  ownerRenameNotice,
-  PATCH_FORCE_VARIABLE,
-  prefixMoveNotice,
-  renamesOwner,
-  type StackTxtRegistry,
-  txtRegistryOf,
-} from "../components/txtRegistry";
 import { ConfigError } from "./configError";
 import { checkAgainstSiblings, fleetMembers } from "./fleet";
-import type { Source } from "./options";
 import type { LoadedConfig, Settings } from "./settings";
 import type { StackFile } from "./stackFiles";
 import { type StackOutputs, stackOutputs } from "./stackOutputs";
@@ -48,11 +29,12 @@ export interface StackEnvironment {
    * them or not: the owner IDs and filters of the other clusters of the fleet.
    */
   stackFiles(): StackFile[];
-  /** A reader for the cluster the Kubernetes provider deploys to. */
-  clusterReader(source: KubeconfigSource): ClusterReader;
   /** The clock that decides the token's rotation period. */
   now: Date;
 }
+
+/** The component's name in every stack (its children's names, and so their URNs, follow from it). */
+export const COMPONENT_NAME = "external-dns";
 
 export async function deployStack(environment: StackEnvironment): Promise<StackOutputs> {
   const { loaded } = environment;
@@ -66,29 +48,77 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
   }
   const { settings } = loaded;
   checkFleet(settings, environment);
-  const target = await targetCluster(settings);
-  const kubeconfig = await target.source;
-  const cluster = environment.clusterReader(kubeconfig);
-  const unchecked = [
-    await checkGatewayCrds(cluster, settings.sources),
-    await checkRunningExternalDns(cluster, settings),
-  ].filter((warning): warning is string => warning !== undefined);
-  // One cluster, one warning: both checks fail to read it for the same reason.
-  if (unchecked.length > 0) pulumi.log.warn(unchecked.join(" "));
-  // Loaded once the checks passed: a refused run does not pay for the provider SDKs.
-  const { ExternalDns } = await import("../components/externalDns");
-  const externalDns = new ExternalDns(
-    "external-dns",
-    {
-      settings,
-      token: tokenSpec(settings, pulumi.getStack(), environment.now),
-      cluster,
-      kubeconfig,
-      cloudflareBaseUrl: new pulumi.Config("cloudflare").get("baseUrl"),
-    },
+  const target = await clusterOfStack(settings);
+  // Loaded once the config holds: a refused config does not pay for the provider SDKs.
+  const { ExternalDns, externalDnsReady } = await import("../components/externalDns");
+  /** The component, whose argument warnings this program has reported already, under their config keys. */
+  class StackExternalDns extends ExternalDns {
+    protected override reportWarnings(): void {}
+  }
+  const externalDns: ExternalDns = new StackExternalDns(
+    COMPONENT_NAME,
+    componentArgs(settings, target.cluster, new pulumi.Config("cloudflare").get("baseUrl")),
     { providers: target.provider ? { kubernetes: target.provider } : undefined },
   );
-  return stackOutputs(externalDns);
+  await externalDnsReady(externalDns);
+  return stackOutputs({
+    externalDns,
+    settings,
+    token: tokenSpec(settings, pulumi.getStack(), environment.now),
+  });
+}
+
+/**
+ * The component's arguments for a stack's validated settings: every option
+ * but the stack's own (`enabled`, `cloudflareIdentity`, `clusterStack`), where
+ * the component has it. The component validates them again, with the same
+ * declarations, and so arrives at the same settings.
+ */
+export function componentArgs(
+  settings: Settings,
+  cluster?: ExternalDnsArgs["cluster"],
+  cloudflareBaseUrl?: string,
+): ExternalDnsArgs {
+  return {
+    zones: settings.zones.map((zone) => ({ ...zone })),
+    token: {
+      allowedCidrs: settings.tokenAllowedCidrs,
+      rotationDays: settings.tokenRotationDays,
+      rotationOffsetDays: settings.tokenRotationOffsetDays,
+      expiresOn: settings.tokenExpiresOn,
+      owner: settings.tokenOwner,
+      accountId: settings.accountId,
+    },
+    // Under a regex the domain lists are empty, and must stay unset.
+    filters: usesRegexFilter(settings)
+      ? {
+          regexDomainFilter: settings.regexDomainFilter,
+          regexDomainExclusion: settings.regexDomainExclusion,
+        }
+      : { domainFilters: settings.domainFilters, excludeDomains: settings.excludeDomains },
+    sources: settings.sources,
+    policy: settings.policy,
+    registry: {
+      txtOwnerId: settings.txtOwnerId,
+      txtPrefix: settings.txtPrefix,
+      migrateFromTxtPrefix: settings.migrateFromTxtPrefix,
+      migrateFromTxtOwnerId: settings.migrateFromTxtOwnerId,
+    },
+    chart: {
+      version: settings.chartVersion,
+      repository: settings.chartRepository,
+      namespace: settings.namespace,
+      interval: settings.interval,
+      triggerLoopOnEvent: settings.triggerLoopOnEvent,
+      dryRun: settings.dryRun,
+      proxied: settings.proxied,
+      recordsPerPage: settings.recordsPerPage,
+      resources: settings.resources,
+    },
+    sops: { ageRecipients: settings.sopsAgeRecipients, secretFile: settings.sopsSecretFile },
+    cluster,
+    cloudflareBaseUrl,
+  };
 }
 
 /**
@@ -117,93 +147,19 @@ function checkFleet(settings: Settings, environment: StackEnvironment): void {
 }
 
 /**
- * The cluster to deploy to: the `kubeconfig` output of `clusterStack` through
- * an explicit provider, or else the ambient Kubernetes provider and its config.
+ * The cluster of `clusterStack`: its `kubeconfig` output, through a provider
+ * at the stack's top level (where it has always been, so its URN stays), and
+ * given to the component for its checks. Without `clusterStack`, the component
+ * uses the ambient kubeconfig.
  */
-async function targetCluster(settings: Settings): Promise<{
-  provider?: k8s.Provider;
-  source: Promise<KubeconfigSource>;
-}> {
-  if (settings.clusterStack) {
-    const reference = new pulumi.StackReference(settings.clusterStack);
-    const { Provider } = await import("@pulumi/kubernetes");
-    return {
-      provider: new Provider("cluster", {
-        kubeconfig: reference.requireOutput("kubeconfig"),
-      }),
-      // Never the ambient kubeconfig here: a missing output makes the reader report it cannot load one.
-      source: reference.getOutputDetails("kubeconfig").then((details) => {
-        const value = details.value ?? details.secretValue ?? "";
-        return { kubeconfig: typeof value === "string" ? value : JSON.stringify(value) };
-      }),
-    };
-  }
-  const config = new pulumi.Config("kubernetes");
-  return {
-    source: Promise.resolve({
-      kubeconfig: config.get("kubeconfig"),
-      context: config.get("context"),
-      rendersOnly: config.get("renderYamlToDirectory") !== undefined,
-    }),
-  };
-}
-
-/**
- * Fails when an external-dns already runs in the namespace with TXT registry
- * settings other than the stack's: taking over would orphan every record it
- * owns (components/txtRegistry.ts), unless the stack moves them from its
- * prefix (`migrateFromTxtPrefix`, announced). With the same settings, one this
- * program did not deploy is taken over only by a run with the Kubernetes
- * provider's force switch, which it announces, and only once no Helm release
- * tracks it.
- * Returns the warning when it cannot ask.
- */
-async function checkRunningExternalDns(
-  cluster: ClusterReader,
+async function clusterOfStack(
   settings: Settings,
-): Promise<string | undefined> {
-  if (cluster.rendersOnly) return undefined;
-  const lookup = await cluster.runningExternalDns(settings.namespace, settings.sources);
-  if (!lookup.reachable)
-    return `Could not check namespace ${settings.namespace} for a running external-dns with other TXT registry settings (${lookup.reason}); the check runs again on every preview and up.`;
-  if (!lookup.running) return undefined;
-  const stack: StackTxtRegistry = {
-    registry: "txt",
-    txtPrefix: settings.txtPrefix,
-    txtSuffix: "",
-    txtOwnerId: settings.txtOwnerId,
-    migrateFromTxtPrefix: settings.migrateFromTxtPrefix,
-    migrateFromTxtOwnerId: settings.migrateFromTxtOwnerId,
-  };
-  const current = txtRegistryOf(lookup.running.args);
-  if (!keepsOwnership(current, stack)) {
-    const declared = (await lookup.declared()).filter((entry) =>
-      managesHostname(settings, entry.hostname),
-    );
-    throw new PlainRunError(migrationRefusal(lookup.running, stack, declared) ?? "");
-  }
-  if (!lookup.running.managedByPulumi) {
-    if (process.env[PATCH_FORCE_VARIABLE] !== "true")
-      throw new PlainRunError(adoptionNeeded(lookup.running, settings.namespace));
-    const helmRelease = helmReleaseRefusal(lookup.running);
-    if (helmRelease) throw new PlainRunError(helmRelease);
-    pulumi.log.warn(adoptionNotice(lookup.running, settings.namespace));
-  }
-  if (movesPrefix(current, stack)) pulumi.log.warn(prefixMoveNotice(lookup.running, stack));
-  if (renamesOwner(current, stack)) pulumi.log.warn(ownerRenameNotice(lookup.running, stack));
-  return undefined;
-}
-
-/** Fails when a reachable cluster lacks a Gateway API CRD or the version external-dns reads; returns the warning when it cannot ask. */
-async function checkGatewayCrds(
-  cluster: ClusterReader,
-  sources: Source[],
-): Promise<string | undefined> {
-  const crds = requiredGatewayCrds(sources);
-  if (crds.length === 0) return undefined;
-  const versions = await cluster.servedCrdVersions(crds.map((crd) => crd.name));
-  if (!versions.reachable) return uncheckedCrdsMessage(crds, sources, versions.reason);
-  const shortfalls = crdShortfalls(crds, (name) => versions.served[name]);
-  if (shortfalls.length > 0) throw new PlainRunError(missingCrdsMessage(shortfalls, sources));
-  return undefined;
+): Promise<{ provider?: k8s.Provider; cluster?: ExternalDnsArgs["cluster"] }> {
+  if (!settings.clusterStack) return {};
+  const reference = new pulumi.StackReference(settings.clusterStack);
+  const kubeconfig = reference
+    .requireOutput("kubeconfig")
+    .apply((value) => (typeof value === "string" ? value : JSON.stringify(value)));
+  const { Provider } = await import("@pulumi/kubernetes");
+  return { provider: new Provider("cluster", { kubeconfig }), cluster: { kubeconfig } };
 }

@@ -1,0 +1,105 @@
+/**
+ * What must hold in the cluster before ExternalDns registers anything: the
+ * Gateway API CRDs its sources need, serving the versions external-dns reads,
+ * and no external-dns already running in its namespace whose records it would
+ * orphan (or, with the same settings, one it may adopt only with the
+ * Kubernetes provider's force switch). Each refusal is a plain RunError; a
+ * cluster that cannot be read is a warning, and the checks run again on every
+ * preview and up.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Source } from "../stacks/options";
+import type { Settings } from "../stacks/settings";
+import type { ClusterReader } from "./clusterAccess";
+import {
+  crdShortfalls,
+  missingCrdsMessage,
+  requiredGatewayCrds,
+  uncheckedCrdsMessage,
+} from "./gatewayApi";
+import { managesHostname } from "./hostnameFilter";
+import { PlainRunError } from "./runError";
+import {
+  adoptionNeeded,
+  adoptionNotice,
+  helmReleaseRefusal,
+  keepsOwnership,
+  migrationRefusal,
+  movesPrefix,
+  ownerRenameNotice,
+  PATCH_FORCE_VARIABLE,
+  prefixMoveNotice,
+  renamesOwner,
+  type StackTxtRegistry,
+  txtRegistryOf,
+} from "./txtRegistry";
+
+/** Runs both checks; throws a refusal, or warns once when the cluster cannot be read. */
+export async function checkCluster(cluster: ClusterReader, settings: Settings): Promise<void> {
+  const unchecked = [
+    await checkGatewayCrds(cluster, settings.sources),
+    await checkRunningExternalDns(cluster, settings),
+  ].filter((warning): warning is string => warning !== undefined);
+  // One cluster, one warning: both checks fail to read it for the same reason.
+  if (unchecked.length > 0) pulumi.log.warn(unchecked.join(" "));
+}
+
+/**
+ * Fails when an external-dns already runs in the namespace with TXT registry
+ * settings other than the stack's: taking over would orphan every record it
+ * owns (components/txtRegistry.ts), unless the stack moves them from its
+ * prefix (`migrateFromTxtPrefix`, announced). With the same settings, one this
+ * program did not deploy is taken over only by a run with the Kubernetes
+ * provider's force switch, which it announces, and only once no Helm release
+ * tracks it.
+ * Returns the warning when it cannot ask.
+ */
+export async function checkRunningExternalDns(
+  cluster: ClusterReader,
+  settings: Settings,
+): Promise<string | undefined> {
+  if (cluster.rendersOnly) return undefined;
+  const lookup = await cluster.runningExternalDns(settings.namespace, settings.sources);
+  if (!lookup.reachable)
+    return `Could not check namespace ${settings.namespace} for a running external-dns with other TXT registry settings (${lookup.reason}); the check runs again on every preview and up.`;
+  if (!lookup.running) return undefined;
+  const stack: StackTxtRegistry = {
+    registry: "txt",
+    txtPrefix: settings.txtPrefix,
+    txtSuffix: "",
+    txtOwnerId: settings.txtOwnerId,
+    migrateFromTxtPrefix: settings.migrateFromTxtPrefix,
+    migrateFromTxtOwnerId: settings.migrateFromTxtOwnerId,
+  };
+  const current = txtRegistryOf(lookup.running.args);
+  if (!keepsOwnership(current, stack)) {
+    const declared = (await lookup.declared()).filter((entry) =>
+      managesHostname(settings, entry.hostname),
+    );
+    throw new PlainRunError(migrationRefusal(lookup.running, stack, declared) ?? "");
+  }
+  if (!lookup.running.managedByPulumi) {
+    if (process.env[PATCH_FORCE_VARIABLE] !== "true")
+      throw new PlainRunError(adoptionNeeded(lookup.running, settings.namespace));
+    const helmRelease = helmReleaseRefusal(lookup.running);
+    if (helmRelease) throw new PlainRunError(helmRelease);
+    pulumi.log.warn(adoptionNotice(lookup.running, settings.namespace));
+  }
+  if (movesPrefix(current, stack)) pulumi.log.warn(prefixMoveNotice(lookup.running, stack));
+  if (renamesOwner(current, stack)) pulumi.log.warn(ownerRenameNotice(lookup.running, stack));
+  return undefined;
+}
+
+/** Fails when a reachable cluster lacks a Gateway API CRD or the version external-dns reads; returns the warning when it cannot ask. */
+export async function checkGatewayCrds(
+  cluster: ClusterReader,
+  sources: Source[],
+): Promise<string | undefined> {
+  const crds = requiredGatewayCrds(sources);
+  if (crds.length === 0) return undefined;
+  const versions = await cluster.servedCrdVersions(crds.map((crd) => crd.name));
+  if (!versions.reachable) return uncheckedCrdsMessage(crds, sources, versions.reason);
+  const shortfalls = crdShortfalls(crds, (name) => versions.served[name]);
+  if (shortfalls.length > 0) throw new PlainRunError(missingCrdsMessage(shortfalls, sources));
+  return undefined;
+}
