@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Source } from "../stacks/options";
-import type { Settings } from "../stacks/settings";
+import type { OptionName, Settings } from "../stacks/settings";
 import type { ClusterReader } from "./clusterAccess";
 import {
   crdShortfalls,
@@ -34,11 +34,18 @@ import {
   txtRegistryOf,
 } from "./txtRegistry";
 
-/** Runs both checks; throws a refusal, or warns once when the cluster cannot be read. */
-export async function checkCluster(cluster: ClusterReader, settings: Settings): Promise<void> {
+/**
+ * Runs both checks; throws a refusal, or warns once when the cluster cannot be
+ * read. Messages name the options by `name` (config keys, or arguments).
+ */
+export async function checkCluster(
+  cluster: ClusterReader,
+  settings: Settings,
+  name: OptionName,
+): Promise<void> {
   const unchecked = [
-    await checkGatewayCrds(cluster, settings.sources),
-    await checkRunningExternalDns(cluster, settings),
+    await checkGatewayCrds(cluster, settings.sources, name),
+    await checkRunningExternalDns(cluster, settings, name),
   ].filter((warning): warning is string => warning !== undefined);
   // One cluster, one warning: both checks fail to read it for the same reason.
   if (unchecked.length > 0) pulumi.log.warn(unchecked.join(" "));
@@ -57,6 +64,7 @@ export async function checkCluster(cluster: ClusterReader, settings: Settings): 
 export async function checkRunningExternalDns(
   cluster: ClusterReader,
   settings: Settings,
+  name: OptionName,
 ): Promise<string | undefined> {
   if (cluster.rendersOnly) return undefined;
   const lookup = await cluster.runningExternalDns(settings.namespace, settings.sources);
@@ -76,7 +84,7 @@ export async function checkRunningExternalDns(
     const declared = (await lookup.declared()).filter((entry) =>
       managesHostname(settings, entry.hostname),
     );
-    throw new PlainRunError(migrationRefusal(lookup.running, stack, declared) ?? "");
+    throw new PlainRunError(migrationRefusal(lookup.running, stack, declared, name) ?? "");
   }
   if (!lookup.running.managedByPulumi) {
     if (process.env[PATCH_FORCE_VARIABLE] !== "true")
@@ -85,8 +93,8 @@ export async function checkRunningExternalDns(
     if (helmRelease) throw new PlainRunError(helmRelease);
     pulumi.log.warn(adoptionNotice(lookup.running, settings.namespace));
   }
-  if (movesPrefix(current, stack)) pulumi.log.warn(prefixMoveNotice(lookup.running, stack));
-  if (renamesOwner(current, stack)) pulumi.log.warn(ownerRenameNotice(lookup.running, stack));
+  if (movesPrefix(current, stack)) pulumi.log.warn(prefixMoveNotice(lookup.running, stack, name));
+  if (renamesOwner(current, stack)) pulumi.log.warn(ownerRenameNotice(lookup.running, stack, name));
   return undefined;
 }
 
@@ -94,12 +102,13 @@ export async function checkRunningExternalDns(
 export async function checkGatewayCrds(
   cluster: ClusterReader,
   sources: Source[],
+  name: OptionName,
 ): Promise<string | undefined> {
   const crds = requiredGatewayCrds(sources);
   if (crds.length === 0) return undefined;
   const versions = await cluster.servedCrdVersions(crds.map((crd) => crd.name));
   if (!versions.reachable) return uncheckedCrdsMessage(crds, sources, versions.reason);
   const shortfalls = crdShortfalls(crds, (name) => versions.served[name]);
-  if (shortfalls.length > 0) throw new PlainRunError(missingCrdsMessage(shortfalls, sources));
+  if (shortfalls.length > 0) throw new PlainRunError(missingCrdsMessage(shortfalls, sources, name));
   return undefined;
 }

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../stacks/configError";
-import type { Settings } from "../stacks/settings";
+import type { OptionName, Settings } from "../stacks/settings";
 import {
   type ChartValues,
   chartSource,
@@ -24,7 +24,7 @@ import { EncryptedSopsSecret } from "./encryptedSopsSecret";
 
 export type * from "./externalDnsArgs";
 
-import { componentSettings, type ExternalDnsArgs } from "./externalDnsArgs";
+import { ARGUMENT_NAMING, componentSettings, type ExternalDnsArgs } from "./externalDnsArgs";
 import { knownValue } from "./knownValue";
 import { PlainRunError } from "./runError";
 import { waitForDecryption } from "./sopsDecryption";
@@ -78,13 +78,14 @@ export class ExternalDns extends pulumi.ComponentResource {
   public readonly ownershipTxtRecords: pulumi.Output<OwnershipRecord[]>;
 
   constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("vanixiets:dns:ExternalDns", name, {}, opts);
+    // Validated before anything, the component itself included, is registered.
     const loaded = componentSettings(args);
     if (loaded.kind !== "enabled")
       throw new ConfigError(
         loaded.kind === "invalid" ? loaded.errors : [],
         `invalid arguments of ExternalDns ${name}`,
       );
+    super("vanixiets:dns:ExternalDns", name, {}, opts);
     this.reportWarnings(loaded.warnings);
     const { settings } = loaded;
     const token = tokenSpec(settings, pulumi.getStack(), new Date());
@@ -131,6 +132,11 @@ export class ExternalDns extends pulumi.ComponentResource {
     );
   }
 
+  /** How the cluster checks' messages name an option: by its argument, e.g. `registry.txtPrefix`. */
+  protected optionName(option: string): string {
+    return ARGUMENT_NAMING.key(option);
+  }
+
   /** Logs what the argument checks warn about. */
   protected reportWarnings(warnings: readonly string[]): void {
     for (const warning of warnings) pulumi.log.warn(warning);
@@ -147,7 +153,7 @@ export class ExternalDns extends pulumi.ComponentResource {
     settings: Settings,
   ): Promise<DeploymentCluster> {
     const cluster = await deploymentCluster(this, name, args.cluster);
-    await checkCluster(cluster.reader, settings);
+    await checkCluster(cluster.reader, settings, (option) => this.optionName(option));
     return cluster;
   }
 
@@ -203,7 +209,9 @@ export class ExternalDns extends pulumi.ComponentResource {
     const decrypted = pulumi
       .all([secret.resource.id, namespace.metadata.name, token.value])
       .apply(([_id, namespaceName, tokenValue]) =>
-        waitForOperator(cluster.reader, namespaceName, tokenValue),
+        waitForOperator(cluster.reader, namespaceName, tokenValue, (option) =>
+          this.optionName(option),
+        ),
       );
     const chartValuesInput = pulumi.runtime.isDryRun()
       ? values
@@ -326,6 +334,7 @@ async function waitForOperator(
   reader: ClusterReader,
   namespace: string,
   tokenValue: string,
+  name: OptionName,
 ): Promise<void> {
   if (reader.rendersOnly) return;
   const target: SopsSecretTarget = {
@@ -334,7 +343,7 @@ async function waitForOperator(
     secretName: TOKEN_SECRET_NAME,
     secretKey: TOKEN_SECRET_KEY,
   };
-  await waitForDecryption(reader, target, sha256Hex(tokenValue), runErrorWithoutStack);
+  await waitForDecryption(reader, target, sha256Hex(tokenValue), runErrorWithoutStack, name);
 }
 
 /**

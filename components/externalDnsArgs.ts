@@ -178,6 +178,12 @@ export const ARGUMENT_PATHS = {
 /** The options that belong to a stack, not to the component: it has no argument for them. */
 export const STACK_ONLY_OPTIONS = ["enabled", "cloudflareIdentity", "clusterStack"] as const;
 
+/** Options named as the component's arguments, e.g. `token.rotationDays`. */
+export const ARGUMENT_NAMING: OptionNaming = {
+  key: (option) => ARGUMENT_PATHS[option as keyof typeof ARGUMENT_PATHS] ?? option,
+  required: "required",
+};
+
 /** The value at a dotted path of the arguments, e.g. `token.rotationDays`. */
 function argumentAt(args: ExternalDnsArgs, path: string): unknown {
   return path
@@ -198,9 +204,5 @@ export function componentSettings(args: ExternalDnsArgs, now: Date = new Date())
       .map(([option, path]) => [option, argumentAt(args, path)])
       .filter(([, value]) => value !== undefined),
   );
-  const naming: OptionNaming = {
-    key: (option) => ARGUMENT_PATHS[option as keyof typeof ARGUMENT_PATHS] ?? option,
-    required: "required",
-  };
-  return validateOptions(decoded, naming, now);
+  return validateOptions(decoded, ARGUMENT_NAMING, now);
 }

@@ -6,6 +6,7 @@
  * ExternalDns), and only warns when it cannot ask.
  */
 import type { Source } from "../stacks/options";
+import type { OptionName } from "../stacks/settings";
 
 const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 
@@ -78,6 +79,7 @@ export function gatewayApiInstallHint(required: readonly RequiredCrd[]): string 
 export function missingCrdsMessage(
   shortfalls: readonly CrdShortfall[],
   sources: readonly Source[],
+  name: OptionName,
 ): string {
   const absent = shortfalls.filter((shortfall) => shortfall.served === undefined);
   const unserved = shortfalls.filter((shortfall) => shortfall.served !== undefined);
@@ -91,7 +93,7 @@ export function missingCrdsMessage(
     ),
   ];
   return (
-    `external-dns:sources includes ${gatewaySources(sources)}, but ${problems.join("; ")}; ` +
+    `${name("sources")} includes ${gatewaySources(sources)}, but ${problems.join("; ")}; ` +
     `external-dns would fail at start-up. Nothing was changed. ${capitalize(gatewayApiInstallHint(requiredGatewayCrds(sources)))}, or remove the gateway sources.`
   );
 }

@@ -8,15 +8,20 @@
  * An error status fails the wait once it has persisted for a grace period (a
  * stale error is replaced within a second once the operator sees the new spec).
  */
+
+import type { OptionName } from "../stacks/settings";
 import type { ClusterReader, SopsSecretObservation, SopsSecretTarget } from "./clusterAccess";
 
 /** The operator's status when the Secret is up to date (sops-secrets-operator 0.21). */
 export const OPERATOR_HEALTHY = "Healthy";
 
 /** Status messages sops-secrets-operator 0.21 sets on failure, and what to do about each. */
-export const OPERATOR_ERROR_HINTS: Record<string, (target: SopsSecretTarget) => string> = {
-  "Decryption error": () =>
-    "the operator could not decrypt it; most likely its age public key is not in external-dns:sopsAgeRecipients " +
+export const OPERATOR_ERROR_HINTS: Record<
+  string,
+  (target: SopsSecretTarget, name: OptionName) => string
+> = {
+  "Decryption error": (_target, name) =>
+    `the operator could not decrypt it; most likely its age public key is not in ${name("sopsAgeRecipients")} ` +
     "(add the operator's key and run pulumi up again), or the operator has no private key mounted",
   "Child secret is not owned by controller error": (target) =>
     `a Secret ${target.secretName} already exists in namespace ${target.namespace} that the operator did not create ` +
@@ -69,9 +74,13 @@ export function decryptionVerdict(
 }
 
 /** The error a failed wait raises: the operator's words, the likely cause, the remedy. */
-export function operatorErrorMessage(target: SopsSecretTarget, status: string): string {
+export function operatorErrorMessage(
+  target: SopsSecretTarget,
+  status: string,
+  name: OptionName,
+): string {
   const hint =
-    OPERATOR_ERROR_HINTS[status]?.(target) ??
+    OPERATOR_ERROR_HINTS[status]?.(target, name) ??
     "see the operator's logs and `kubectl describe sopssecret`";
   return `SopsSecret ${target.namespace}/${target.sopsSecretName}: sops-secrets-operator reports "${status}": ${hint}.`;
 }
@@ -112,6 +121,7 @@ export async function waitForDecryption(
   target: SopsSecretTarget,
   expectedSha256: string,
   fail: (message: string) => Error,
+  name: OptionName,
   timing: DecryptionTiming = DEFAULT_DECRYPTION_TIMING,
   clock: Clock = realClock,
 ): Promise<void> {
@@ -125,7 +135,7 @@ export async function waitForDecryption(
     if (verdict.state === "error") {
       errorSince ??= now;
       if (now - errorSince >= timing.errorGraceMs) {
-        throw fail(operatorErrorMessage(target, verdict.status));
+        throw fail(operatorErrorMessage(target, verdict.status, name));
       }
     } else errorSince = undefined;
     if (now - start >= timing.timeoutMs) {

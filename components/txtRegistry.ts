@@ -12,6 +12,7 @@
  * ownership across; with any other prefix or owner, 0.21.0 finds none of them,
  * updates and deletes nothing it made, and cannot create those names again.
  */
+import type { OptionName } from "../stacks/settings";
 import type { DeclaredHostname } from "./declaredHostnames";
 import { ownershipTxtName } from "./txtRecords";
 
@@ -172,11 +173,15 @@ export function renamesOwner(current: TxtRegistry, stack: StackTxtRegistry): boo
 }
 
 /** What the run that renames this cluster's records to the stack's owner says it does. */
-export function ownerRenameNotice(running: RunningExternalDns, stack: StackTxtRegistry): string {
+export function ownerRenameNotice(
+  running: RunningExternalDns,
+  stack: StackTxtRegistry,
+  name: OptionName,
+): string {
   const current = txtRegistryOf(running.args);
   return (
     `Renaming this cluster's ownership records from owner ${current.txtOwnerId} to ${stack.txtOwnerId} ` +
-    `(external-dns:migrateFromTxtOwnerId): Deployment ${running.deployment} rolls to the new owner first (Recreate: the old pod stops before the new one starts); ` +
+    `(${name("migrateFromTxtOwnerId")}): Deployment ${running.deployment} rolls to the new owner first (Recreate: the old pod stops before the new one starts); ` +
     "until the rename right after it, external-dns leaves the existing records as they are; then the owner is rewritten in the ownership records of the hostnames this cluster declares and its filters admit, " +
     `zone by zone, all or nothing per batch. Records of ${current.txtOwnerId} for hostnames this cluster does not declare (another cluster's) are left as they are.`
   );
@@ -194,11 +199,15 @@ export function movesPrefix(current: TxtRegistry, stack: StackTxtRegistry): bool
 }
 
 /** What the run that moves the records to the stack's prefix says it does. */
-export function prefixMoveNotice(running: RunningExternalDns, stack: StackTxtRegistry): string {
+export function prefixMoveNotice(
+  running: RunningExternalDns,
+  stack: StackTxtRegistry,
+  name: OptionName,
+): string {
   const current = txtRegistryOf(running.args);
   return (
     `Moving the ownership records of owner ${stack.txtOwnerId} from prefix ${JSON.stringify(current.txtPrefix)} to ${JSON.stringify(stack.txtPrefix)} ` +
-    `(external-dns:migrateFromTxtPrefix): Deployment ${running.deployment} rolls to the new prefix first (Recreate: the old pod stops before the new one starts); ` +
+    `(${name("migrateFromTxtPrefix")}): Deployment ${running.deployment} rolls to the new prefix first (Recreate: the old pod stops before the new one starts); ` +
     "until the move right after it, external-dns leaves the existing records as they are; then each ownership record is copied to its new name and the old name deleted, zone by zone, all or nothing per batch."
   );
 }
@@ -211,6 +220,7 @@ export function migrationRefusal(
   running: RunningExternalDns,
   stack: StackTxtRegistry,
   declared: readonly DeclaredHostname[],
+  name: OptionName,
 ): string | undefined {
   const current = txtRegistryOf(running.args);
   if (keepsOwnership(current, stack)) return undefined;
@@ -232,11 +242,11 @@ export function migrationRefusal(
       ? examples
       : ["  (none declared now; records it made earlier are affected all the same)"]),
     ...(more > 0 ? [`  … and ${more} more`] : []),
-    ...remedy(current, stack),
+    ...remedy(current, stack, name),
   ].join("\n");
 }
 
-function remedy(current: TxtRegistry, stack: StackTxtRegistry): string[] {
+function remedy(current: TxtRegistry, stack: StackTxtRegistry, name: OptionName): string[] {
   if (current.registry !== "txt" || current.txtSuffix !== "")
     return [
       `Nothing was changed. This program writes TXT ownership records without a suffix (--registry=txt): move that installation to that form by hand first (README: "Migrating a running installation").`,
@@ -244,24 +254,24 @@ function remedy(current: TxtRegistry, stack: StackTxtRegistry): string[] {
   const wrongMove =
     stack.migrateFromTxtPrefix !== undefined && stack.migrateFromTxtPrefix !== current.txtPrefix
       ? [
-          `external-dns:migrateFromTxtPrefix is ${JSON.stringify(stack.migrateFromTxtPrefix)}, but the running external-dns names its ownership records with ${JSON.stringify(current.txtPrefix)}.`,
+          `${name("migrateFromTxtPrefix")} is ${JSON.stringify(stack.migrateFromTxtPrefix)}, but the running external-dns names its ownership records with ${JSON.stringify(current.txtPrefix)}.`,
         ]
       : [];
   const wrongRename =
     stack.migrateFromTxtOwnerId !== undefined && stack.migrateFromTxtOwnerId !== current.txtOwnerId
       ? [
-          `external-dns:migrateFromTxtOwnerId is ${JSON.stringify(stack.migrateFromTxtOwnerId)}, but the running external-dns writes owner ${JSON.stringify(current.txtOwnerId)}.`,
+          `${name("migrateFromTxtOwnerId")} is ${JSON.stringify(stack.migrateFromTxtOwnerId)}, but the running external-dns writes owner ${JSON.stringify(current.txtOwnerId)}.`,
         ]
       : [];
-  const keep = `set external-dns:txtPrefix to ${JSON.stringify(current.txtPrefix)} and external-dns:txtOwnerId to ${JSON.stringify(current.txtOwnerId)}`;
+  const keep = `set ${name("txtPrefix")} to ${JSON.stringify(current.txtPrefix)} and ${name("txtOwnerId")} to ${JSON.stringify(current.txtOwnerId)}`;
   if (current.txtPrefix === stack.txtPrefix) {
-    const rename = `keep external-dns:txtOwnerId and set external-dns:migrateFromTxtOwnerId to ${JSON.stringify(current.txtOwnerId)}`;
+    const rename = `keep ${name("txtOwnerId")} and set ${name("migrateFromTxtOwnerId")} to ${JSON.stringify(current.txtOwnerId)}`;
     return [
       ...wrongRename,
       `Nothing was changed. To take over its records, ${keep}; or, to rename them to this stack's owner in the same up, ${rename} (docs/fleet.md: "Renaming an owner").`,
     ];
   }
-  const move = `keep external-dns:txtPrefix, set external-dns:txtOwnerId to ${JSON.stringify(current.txtOwnerId)} and external-dns:migrateFromTxtPrefix to ${JSON.stringify(current.txtPrefix)}`;
+  const move = `keep ${name("txtPrefix")}, set ${name("txtOwnerId")} to ${JSON.stringify(current.txtOwnerId)} and ${name("migrateFromTxtPrefix")} to ${JSON.stringify(current.txtPrefix)}`;
   return [
     ...wrongMove,
     `Nothing was changed. To take over its records, ${keep}; or, to move them to this stack's prefix in the same up, ${move} (README: "Migrating a running installation", "Moving to another TXT prefix").`,

@@ -239,38 +239,51 @@ export function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
-export interface OfflineStart {
+export interface OfflineStart<Exports = ProgramExports> {
   record: OfflineRecord;
   constructed: ConstructedResource[];
   /** Settles when the program has run, not when its resources are registered. */
-  outcome: Promise<ProgramExports>;
+  outcome: Promise<Exports>;
 }
 
 /** Starts the program with a stack's config (fully qualified keys, values as Pulumi passes them). */
-export async function startOffline(
+export function startOffline(
   stack: string,
   config: Record<string, string>,
   world: OfflineWorld,
   record: OfflineRecord = newRecord(),
 ): Promise<OfflineStart> {
+  // What index.ts runs, with the world's stack files.
+  const program = () =>
+    deployStack({
+      loaded: loadStackSettings(),
+      stackFiles: () => world.stackFiles?.() ?? [],
+      now: new Date(),
+    });
+  return startOfflineProgram(stack, config, world, program, record);
+}
+
+/** Starts any program (e.g. one that builds the component directly) under the world's mocks. */
+export async function startOfflineProgram<Exports extends object>(
+  stack: string,
+  config: Record<string, string>,
+  world: OfflineWorld,
+  program: () => Promise<Exports>,
+  record: OfflineRecord = newRecord(),
+): Promise<OfflineStart<Exports>> {
   pulumi.runtime.setAllConfig(config);
   await installOfflineMocks(stack, world, record);
   // The component reads its cluster through this: the world's cluster instead of the real one.
   answerClusterReadsWith((source) => worldClusterReader(world, source));
   const constructed: ConstructedResource[] = [];
-  let exports: ProgramExports | undefined;
+  let exports: Exports | undefined;
   const outcome = pulumi.runtime
     .runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
         constructed.push({ ...args });
         return undefined;
       });
-      // What index.ts runs, with the world's stack files.
-      exports = await deployStack({
-        loaded: loadStackSettings(),
-        stackFiles: () => world.stackFiles?.() ?? [],
-        now: new Date(),
-      });
+      exports = await program();
       // As the Pulumi runtime does: the program's exports become the stack outputs.
       return { ...exports };
     })
@@ -281,10 +294,10 @@ export async function startOffline(
   return { record, constructed, outcome };
 }
 
-export interface OfflineRun {
+export interface OfflineRun<Exports = ProgramExports> {
   record: OfflineRecord;
   constructed: ConstructedResource[];
-  exports: ProgramExports;
+  exports: Exports;
 }
 
 /** Runs the program and waits until every resource it constructed is registered. */
@@ -293,7 +306,14 @@ export async function runOffline(
   config: Record<string, string>,
   world: OfflineWorld,
 ): Promise<OfflineRun> {
-  const { record, constructed, outcome } = await startOffline(stack, config, world);
+  return finishOffline(await startOffline(stack, config, world));
+}
+
+/** Waits for a started program and every resource it constructed, then closes the mocks. */
+export async function finishOffline<Exports>(
+  start: OfflineStart<Exports>,
+): Promise<OfflineRun<Exports>> {
+  const { record, constructed, outcome } = start;
   const exports = await outcome;
   await settle(constructed);
   // Drains the last calls (the stack's outputs) and closes the mock monitor: the run is complete.

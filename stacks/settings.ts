@@ -100,6 +100,9 @@ export interface OptionNaming {
 }
 
 /** Options named as keys of the stack config (`external-dns:<key>`). */
+/** How an option is named in messages: `external-dns:policy` in a stack, `policy` for the component. */
+export type OptionName = OptionNaming["key"];
+
 export const CONFIG_NAMING: OptionNaming = {
   key: (option) => `${CONFIG_NAMESPACE}:${option}`,
   required: "required when external-dns is enabled",

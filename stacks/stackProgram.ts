@@ -17,7 +17,7 @@ import { usesRegexFilter } from "../components/hostnameFilter";
 import { tokenSpec } from "../components/tokenLifecycle";
 import { ConfigError } from "./configError";
 import { checkAgainstSiblings, fleetMembers } from "./fleet";
-import type { LoadedConfig, Settings } from "./settings";
+import { CONFIG_NAMING, type LoadedConfig, type Settings } from "./settings";
 import type { StackFile } from "./stackFiles";
 import { type StackOutputs, stackOutputs } from "./stackOutputs";
 
@@ -51,9 +51,12 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
   const target = await clusterOfStack(settings);
   // Loaded once the config holds: a refused config does not pay for the provider SDKs.
   const { ExternalDns, externalDnsReady } = await import("../components/externalDns");
-  /** The component, whose argument warnings this program has reported already, under their config keys. */
+  /** The component, naming options by their config keys; it has reported the config's warnings already. */
   class StackExternalDns extends ExternalDns {
     protected override reportWarnings(): void {}
+    protected override optionName(option: string): string {
+      return CONFIG_NAMING.key(option);
+    }
   }
   const externalDns: ExternalDns = new StackExternalDns(
     COMPONENT_NAME,

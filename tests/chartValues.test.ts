@@ -2,6 +2,7 @@
  * The external-dns chart values, the container arguments the chart renders from
  * them, and the Gateway API CRDs the configured sources need.
  */
+
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
@@ -23,7 +24,7 @@ import {
   uncheckedCrdsMessage,
 } from "../components/gatewayApi";
 import type { Source } from "../stacks/options";
-import { loadSettings, type Settings } from "../stacks/settings";
+import { CONFIG_NAMING, loadSettings, type Settings } from "../stacks/settings";
 
 const FIXTURES = join(__dirname, "fixtures");
 
@@ -611,6 +612,7 @@ describe("requiredGatewayCrds", () => {
     const message = missingCrdsMessage(
       [{ crd: { name: `grpcroutes.${group}`, version: "v1" } }],
       sources,
+      CONFIG_NAMING.key,
     );
     expect(message).toContain(`but the cluster lacks the Gateway API CRDs grpcroutes.${group};`);
     expect(message).toContain("includes gateway-httproute, gateway-grpcroute,");
@@ -627,6 +629,7 @@ describe("requiredGatewayCrds", () => {
         { crd: { name: `tlsroutes.${group}`, version: "v1alpha2" }, served: ["v1"] },
       ],
       sources,
+      CONFIG_NAMING.key,
     );
     expect(message).toContain(
       `but the cluster lacks the Gateway API CRDs httproutes.${group}; tlsroutes.${group} serves v1, not v1alpha2, the version external-dns reads;`,

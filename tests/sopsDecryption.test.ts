@@ -3,6 +3,7 @@
  * Secret holds the minted token; an error status fails after the grace period;
  * no progress fails at the timeout. Time is simulated.
  */
+
 import { describe, expect, it } from "vitest";
 import {
   type ClusterReader,
@@ -16,6 +17,7 @@ import {
   operatorErrorMessage,
   waitForDecryption,
 } from "../components/sopsDecryption";
+import { CONFIG_NAMING } from "../stacks/settings";
 
 const TARGET = {
   namespace: "external-dns",
@@ -76,7 +78,7 @@ describe("waitForDecryption", () => {
       { status: "Healthy", secretValueSha256: NEW },
     ]);
     const clock = simulatedClock();
-    await waitForDecryption(reader, TARGET, NEW, fail, TIMING, clock);
+    await waitForDecryption(reader, TARGET, NEW, fail, CONFIG_NAMING.key, TIMING, clock);
     expect(reader.polls).toBe(2);
     expect(clock.elapsed()).toBe(1_000);
   });
@@ -87,7 +89,7 @@ describe("waitForDecryption", () => {
       { status: "Decryption error" },
       { status: "Healthy", secretValueSha256: NEW },
     ]);
-    await waitForDecryption(reader, TARGET, NEW, fail, TIMING, simulatedClock());
+    await waitForDecryption(reader, TARGET, NEW, fail, CONFIG_NAMING.key, TIMING, simulatedClock());
     expect(reader.polls).toBe(3);
   });
 
@@ -98,6 +100,7 @@ describe("waitForDecryption", () => {
       TARGET,
       NEW,
       fail,
+      CONFIG_NAMING.key,
       TIMING,
       clock,
     );
@@ -111,7 +114,9 @@ describe("waitForDecryption", () => {
 
   it("fails at the timeout when the operator never answers, asking whether it runs", async () => {
     const clock = simulatedClock();
-    await expect(waitForDecryption(replay([{}]), TARGET, NEW, fail, TIMING, clock)).rejects.toThrow(
+    await expect(
+      waitForDecryption(replay([{}]), TARGET, NEW, fail, CONFIG_NAMING.key, TIMING, clock),
+    ).rejects.toThrow(
       "not decrypted into Secret cloudflare-api-token within 60s (the operator has written no status); is sops-secrets-operator running and watching namespace external-dns?",
     );
     expect(clock.elapsed()).toBe(TIMING.timeoutMs);
@@ -135,13 +140,15 @@ describe("operator error messages", () => {
   });
 
   it("say how to resume a suspended SopsSecret", () => {
-    expect(operatorErrorMessage(TARGET, "Reconciliation is suspended")).toContain(
+    expect(
+      operatorErrorMessage(TARGET, "Reconciliation is suspended", CONFIG_NAMING.key),
+    ).toContain(
       `kubectl -n external-dns patch sopssecret external-dns-cloudflare --type merge -p '{"spec":{"suspend":false}}'`,
     );
   });
 
   it("fall back to the logs for a status they do not know", () => {
-    expect(operatorErrorMessage(TARGET, "Something new")).toBe(
+    expect(operatorErrorMessage(TARGET, "Something new", CONFIG_NAMING.key)).toBe(
       'SopsSecret external-dns/external-dns-cloudflare: sops-secrets-operator reports "Something new": ' +
         "see the operator's logs and `kubectl describe sopssecret`.",
     );

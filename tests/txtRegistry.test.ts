@@ -4,6 +4,7 @@
  * records that would be orphaned. Names follow external-dns 0.21's mapper (and
  * the typed names 0.14.2 writes beside its untyped ones).
  */
+
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
 import { RENAME_COMMAND } from "../components/txtOwnerRename";
@@ -14,6 +15,7 @@ import {
   registryDifferences,
   txtRegistryOf,
 } from "../components/txtRegistry";
+import { CONFIG_NAMING } from "../stacks/settings";
 import { stackConfig } from "../stacks/stackFiles";
 import { plaintextOccurrences } from "./support/leaks";
 import { FAKE_KUBECONFIG, LOOKED_UP_ZONE_IDS, MINTED_TOKEN, resolved } from "./support/mocks";
@@ -82,7 +84,12 @@ describe("TXT registry settings from args", () => {
 describe("the migration refusal", () => {
   it("lets the same prefix and owner take over", () => {
     expect(
-      migrationRefusal(MANUAL, { ...STACK_DEFAULTS, txtPrefix: "externaldns-" }, DECLARED),
+      migrationRefusal(
+        MANUAL,
+        { ...STACK_DEFAULTS, txtPrefix: "externaldns-" },
+        DECLARED,
+        CONFIG_NAMING.key,
+      ),
     ).toBeUndefined();
   });
 
@@ -92,6 +99,7 @@ describe("the migration refusal", () => {
         MANUAL,
         { ...STACK_DEFAULTS, migrateFromTxtPrefix: "externaldns-" },
         DECLARED,
+        CONFIG_NAMING.key,
       ),
     ).toBeUndefined();
   });
@@ -101,6 +109,7 @@ describe("the migration refusal", () => {
       MANUAL,
       { ...STACK_DEFAULTS, migrateFromTxtPrefix: "edns-" },
       DECLARED,
+      CONFIG_NAMING.key,
     );
     expect(wrongPrefix?.split("\n").at(-2)).toBe(
       'external-dns:migrateFromTxtPrefix is "edns-", but the running external-dns names its ownership records with "externaldns-".',
@@ -109,6 +118,7 @@ describe("the migration refusal", () => {
       MANUAL,
       { ...STACK_DEFAULTS, txtOwnerId: "new", migrateFromTxtPrefix: "externaldns-" },
       DECLARED,
+      CONFIG_NAMING.key,
     );
     expect(otherOwner).toContain(
       '--txt-owner-id: "vanixiets-cluster" running, "new" in this stack',
@@ -116,7 +126,7 @@ describe("the migration refusal", () => {
   });
 
   it("refuses another prefix, naming each record's ownership record under both settings", () => {
-    expect(migrationRefusal(MANUAL, STACK_DEFAULTS, DECLARED)).toBe(
+    expect(migrationRefusal(MANUAL, STACK_DEFAULTS, DECLARED, CONFIG_NAMING.key)).toBe(
       [
         "Deployment external-dns/external-dns already runs external-dns with other TXT registry settings than this stack:",
         '  --txt-prefix: "externaldns-" running, "externaldns-%{record_type}." in this stack',
@@ -136,6 +146,7 @@ describe("the migration refusal", () => {
       MANUAL,
       { ...STACK_DEFAULTS, txtPrefix: "externaldns-", txtOwnerId: "new" },
       [],
+      CONFIG_NAMING.key,
     );
     expect(other).toContain('--txt-owner-id: "vanixiets-cluster" running, "new" in this stack');
     expect(other).toContain(
@@ -145,6 +156,7 @@ describe("the migration refusal", () => {
       { ...MANUAL, args: ["--registry=noop"] },
       STACK_DEFAULTS,
       DECLARED,
+      CONFIG_NAMING.key,
     );
     expect(noop).toContain("owned through no TXT record (--registry=noop)");
     expect(noop).toContain("move that installation to that form by hand first");
@@ -158,12 +170,15 @@ describe("the migration refusal", () => {
         MANUAL,
         { ...SAME_PREFIX, migrateFromTxtOwnerId: "vanixiets-cluster" },
         DECLARED,
+        CONFIG_NAMING.key,
       ),
     ).toBeUndefined();
   });
 
   it("refuses another owner without the rename, offering it; and a rename from an owner that is not running", () => {
-    expect(migrationRefusal(MANUAL, SAME_PREFIX, DECLARED)?.split("\n").at(-1)).toBe(
+    expect(
+      migrationRefusal(MANUAL, SAME_PREFIX, DECLARED, CONFIG_NAMING.key)?.split("\n").at(-1),
+    ).toBe(
       'Nothing was changed. To take over its records, set external-dns:txtPrefix to "externaldns-" and external-dns:txtOwnerId to "vanixiets-cluster"; ' +
         'or, to rename them to this stack\'s owner in the same up, keep external-dns:txtOwnerId and set external-dns:migrateFromTxtOwnerId to "vanixiets-cluster" (docs/fleet.md: "Renaming an owner").',
     );
@@ -171,6 +186,7 @@ describe("the migration refusal", () => {
       MANUAL,
       { ...SAME_PREFIX, migrateFromTxtOwnerId: "other-cluster" },
       DECLARED,
+      CONFIG_NAMING.key,
     );
     expect(wrongOwner?.split("\n").at(-2)).toBe(
       'external-dns:migrateFromTxtOwnerId is "other-cluster", but the running external-dns writes owner "vanixiets-cluster".',
@@ -182,7 +198,7 @@ describe("the migration refusal", () => {
       hostname: `h${String(index).padStart(2, "0")}.example.com`,
       source: "service/x/y",
     }));
-    const refusal = migrationRefusal(MANUAL, STACK_DEFAULTS, many) ?? "";
+    const refusal = migrationRefusal(MANUAL, STACK_DEFAULTS, many, CONFIG_NAMING.key) ?? "";
     expect(refusal.split("\n").filter((line) => line.includes("owned through"))).toHaveLength(10);
     expect(refusal).toContain("  … and 2 more");
   });

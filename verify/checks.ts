@@ -18,6 +18,7 @@ import {
   ownershipTxtName,
   UNTYPED_OWNERSHIP_TYPES,
 } from "../components/txtRecords";
+import { CONFIG_NAMING } from "../stacks/settings";
 
 export type Status = "pass" | "warn" | "fail";
 
@@ -265,7 +266,7 @@ export function secretChainChecks(
             hint:
               message === null
                 ? "the operator has not processed it yet: is sops-secrets-operator running?"
-                : (OPERATOR_ERROR_HINTS[message]?.(target) ??
+                : (OPERATOR_ERROR_HINTS[message]?.(target, CONFIG_NAMING.key) ??
                   "usual causes: the operator's age key is not among external-dns:sopsAgeRecipients, or the manifest was edited by hand"),
           };
   const keys = observed.secretKeys;

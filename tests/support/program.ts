@@ -4,10 +4,14 @@
  */
 import {
   type ConstructedResource,
+  finishOffline,
   type OfflineRecord,
+  type OfflineRun,
+  type OfflineStart,
   type ProgramExports,
   runOffline,
   startOffline,
+  startOfflineProgram,
 } from "../../plan/offline";
 import { type MockOptions, testWorld } from "./mocks";
 
@@ -54,6 +58,27 @@ export function startProgram(
 ) {
   programsStarted += 1;
   return startOffline(stack, config, testWorld(options));
+}
+
+/**
+ * Starts a program of the test's own (e.g. one that builds ExternalDns
+ * directly) in the test world, with `config` (fully qualified keys).
+ */
+export function startOwnProgram<Exports extends object>(
+  program: () => Promise<Exports>,
+  options: MockOptions = {},
+  config: Record<string, string> = {},
+): Promise<OfflineStart<Exports>> {
+  programsStarted += 1;
+  return startOfflineProgram("test", config, testWorld(options), program);
+}
+
+/** Runs a program of the test's own and waits until every resource it constructed is registered. */
+export async function runOwnProgram<Exports extends object>(
+  program: () => Promise<Exports>,
+  options: MockOptions = {},
+): Promise<OfflineRun<Exports>> {
+  return finishOffline(await startOwnProgram(program, options));
 }
 
 /** Runs a program that is expected to throw, and returns what it threw. */
