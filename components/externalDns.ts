@@ -49,8 +49,17 @@ interface Children {
   values: pulumi.Output<ChartValues>;
 }
 
-/** Resolves once an ExternalDns's checks passed and its children are registered. */
-const readiness = new WeakMap<ExternalDns, Promise<void>>();
+/**
+ * What `initialize` builds the children from. Handed over under a symbol key,
+ * which Pulumi does not send to the engine: the component records no inputs.
+ */
+const CONSTRUCTION = Symbol("ExternalDns construction");
+interface Construction {
+  name: string;
+  args: ExternalDnsArgs;
+  settings: Settings;
+  token: TokenSpec;
+}
 
 /**
  * External-DNS for Cloudflare: a Cloudflare token scoped to the zones, minted
@@ -85,18 +94,15 @@ export class ExternalDns extends pulumi.ComponentResource {
         loaded.kind === "invalid" ? loaded.errors : [],
         `invalid arguments of ExternalDns ${name}`,
       );
-    super("vanixiets:dns:ExternalDns", name, {}, opts);
-    this.reportWarnings(loaded.warnings);
     const { settings } = loaded;
     const token = tokenSpec(settings, pulumi.getStack(), new Date());
+    const construction: Construction = { name, args, settings, token };
+    // Pulumi runs `initialize` (the checks, then the children) and waits for it
+    // wherever a resource depends on this component.
+    super("vanixiets:dns:ExternalDns", name, { [CONSTRUCTION]: construction }, opts);
+    this.reportWarnings(loaded.warnings);
 
-    const children = this.checkCluster(name, args, settings).then((cluster) =>
-      this.createChildren(name, settings, token, args, cluster),
-    );
-    readiness.set(
-      this,
-      children.then(() => undefined),
-    );
+    const children = this.getData() as Promise<Children>;
     const fromChildren = <T>(pick: (made: Children) => pulumi.Output<T>) =>
       pulumi.output(children.then(pick));
 
@@ -126,10 +132,19 @@ export class ExternalDns extends pulumi.ComponentResource {
           externalDnsArgs: this.externalDnsArgs,
           ownershipTxtRecords: this.ownershipTxtRecords,
         }),
-        // A refusal reaches the program through the outputs and `externalDnsReady`.
+        // A refusal reaches the program through the outputs and `ready()`.
         () => ({}),
       ),
     );
+  }
+
+  /**
+   * Resolves once the checks passed and the children are registered; rejects
+   * with the reason a check refused. A program awaits it to end the run with
+   * that message before it registers anything of its own.
+   */
+  ready(): Promise<void> {
+    return this.getData().then(() => undefined);
   }
 
   /** How the cluster checks' messages name an option: by its argument, e.g. `registry.txtPrefix`. */
@@ -143,18 +158,17 @@ export class ExternalDns extends pulumi.ComponentResource {
   }
 
   /**
-   * The cluster this component deploys to, read before anything is registered:
-   * the checks refuse (a rejected promise) or pass, and its reader serves the
-   * wait for the operator later.
+   * Checks the cluster this component deploys to before anything is
+   * registered (a refusal rejects), then creates the children. Its reader
+   * serves the wait for the operator later.
    */
-  private async checkCluster(
-    name: string,
-    args: ExternalDnsArgs,
-    settings: Settings,
-  ): Promise<DeploymentCluster> {
+  protected override async initialize(inputs: pulumi.Inputs): Promise<Children> {
+    const { name, args, settings, token } = (inputs as { [CONSTRUCTION]: Construction })[
+      CONSTRUCTION
+    ];
     const cluster = await deploymentCluster(this, name, args.cluster);
     await checkCluster(cluster.reader, settings, (option) => this.optionName(option));
-    return cluster;
+    return this.createChildren(name, settings, token, args, cluster);
   }
 
   private createChildren(
@@ -268,15 +282,6 @@ export class ExternalDns extends pulumi.ComponentResource {
     }
     return { token, namespace, values };
   }
-}
-
-/**
- * Resolves once the component's checks passed and its children are
- * registered; rejects with the reason a check refused. The stack program
- * awaits it, so that a refusal ends the run with its own message.
- */
-export function externalDnsReady(component: ExternalDns): Promise<void> {
-  return readiness.get(component) ?? Promise.resolve();
 }
 
 /** The cluster a component deploys to: its reader, the kubeconfig, and a provider of its own if it needs one. */

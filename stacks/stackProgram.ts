@@ -50,7 +50,7 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
   checkFleet(settings, environment);
   const target = await clusterOfStack(settings);
   // Loaded once the config holds: a refused config does not pay for the provider SDKs.
-  const { ExternalDns, externalDnsReady } = await import("../components/externalDns");
+  const { ExternalDns } = await import("../components/externalDns");
   /** The component, naming options by their config keys; it has reported the config's warnings already. */
   class StackExternalDns extends ExternalDns {
     protected override reportWarnings(): void {}
@@ -63,7 +63,7 @@ export async function deployStack(environment: StackEnvironment): Promise<StackO
     componentArgs(settings, target.cluster, new pulumi.Config("cloudflare").get("baseUrl")),
     { providers: target.provider ? { kubernetes: target.provider } : undefined },
   );
-  await externalDnsReady(externalDns);
+  await externalDns.ready();
   return stackOutputs({
     externalDns,
     settings,

@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ExternalDns, type ExternalDnsArgs, externalDnsReady } from "../components/externalDns";
+import { ExternalDns, type ExternalDnsArgs } from "../components/externalDns";
 import { componentSettings, STACK_ONLY_OPTIONS } from "../components/externalDnsArgs";
 import { loadSettings, type Settings } from "../stacks/settings";
 import { stackConfig } from "../stacks/stackFiles";
@@ -30,7 +30,7 @@ const MINIMAL: ExternalDnsArgs = {
 
 /** The outputs a program would export, resolved. */
 async function outputsOf(component: ExternalDns) {
-  await externalDnsReady(component);
+  await component.ready();
   return {
     namespace: await resolved(component.namespace),
     releaseName: await resolved(component.releaseName),
@@ -110,6 +110,20 @@ describe("new ExternalDns with the fewest arguments", () => {
   });
 });
 
+describe("a resource of the program that dependsOn the component", () => {
+  it("is registered after the component's children, the chart included", async () => {
+    const run = await runOwnProgram(async () => {
+      const dns = new ExternalDns("edge", MINIMAL);
+      new k8s.core.v1.ConfigMap("after-dns", { data: { ready: "yes" } }, { dependsOn: [dns] });
+      return outputsOf(dns);
+    });
+    const order = run.record.resources.map((resource) => resource.type);
+    expect(order.indexOf("kubernetes:core/v1:ConfigMap")).toBeGreaterThan(
+      order.indexOf("kubernetes:helm.sh/v4:Chart"),
+    );
+  });
+});
+
 describe("a stack's settings as the component's arguments", () => {
   const now = new Date("2026-12-05T00:00:00Z");
   const configs: Record<string, Record<string, string>> = {
@@ -141,9 +155,10 @@ describe("the cluster checks inside the component", () => {
   it("refuse gateway sources without their CRDs before any child is created, naming the argument", async () => {
     const { record } = await startOwnProgram(
       async () => {
-        await externalDnsReady(
-          new ExternalDns("edge", { ...MINIMAL, sources: ["service", "gateway-httproute"] }),
-        );
+        await new ExternalDns("edge", {
+          ...MINIMAL,
+          sources: ["service", "gateway-httproute"],
+        }).ready();
         return {};
       },
       { missingCrds: ["httproutes.gateway.networking.k8s.io"] },
