@@ -4,11 +4,17 @@
  * the options' declarations, its own validation and cluster checks (named by
  * argument), and a Kubernetes provider of its own for a given kubeconfig.
  */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ExternalDns, type ExternalDnsArgs } from "../components/externalDns";
 import { componentSettings, STACK_ONLY_OPTIONS } from "../components/externalDnsArgs";
+import { stepDirectory } from "../components/stepDirectory";
+import { RENAME_COMMAND } from "../components/txtOwnerRename";
+import { MOVE_COMMAND } from "../components/txtOwnershipMove";
 import { loadSettings, type Settings } from "../stacks/settings";
 import { stackConfig } from "../stacks/stackFiles";
 import { componentArgs } from "../stacks/stackProgram";
@@ -121,6 +127,26 @@ describe("a resource of the program that dependsOn the component", () => {
     expect(order.indexOf("kubernetes:core/v1:ConfigMap")).toBeGreaterThan(
       order.indexOf("kubernetes:helm.sh/v4:Chart"),
     );
+  });
+});
+
+describe("the steps the component runs (moving and renaming ownership records)", () => {
+  it("run in the package root, whatever the program's directory, named relative to it", () => {
+    const program = process.cwd();
+    expect(stepDirectory(), "this project runs them where it runs").toBeUndefined();
+    const elsewhere = mkdtempSync(join(tmpdir(), "program-"));
+    try {
+      process.chdir(elsewhere);
+      const directory = stepDirectory() ?? ".";
+      expect(isAbsolute(directory)).toBe(false);
+      for (const step of [MOVE_COMMAND, RENAME_COMMAND]) {
+        const script = step.split(" ").at(-1) ?? "";
+        expect(existsSync(resolve(directory, script)), script).toBe(true);
+      }
+    } finally {
+      process.chdir(program);
+      rmSync(elsewhere, { recursive: true });
+    }
   });
 });
 

@@ -11,6 +11,7 @@
  * |                                      | `helm` (migration.test.ts installs the old chart 1.14.5 with it), and for              |
  * |                                      | migration.test.ts `external-dns-v0.14.2` (external-dns 0.14.2, the old installation's  |
  * |                                      | binary) and `openssl` (a certificate for its api.cloudflare.com, cloudflareProxy.ts)    |
+ * |                                      | `pulumi-language-yaml` for component.test.ts's Pulumi YAML program                      |
  * | `PULUMI_HOME`                        | where the providers the project's SDKs ask for are installed (`pulumi plugin ls`):      |
  * |                                      | kubernetes, command and cloudflare, at the versions in node_modules/@pulumi/*           |
  * | `KUBECONFIG`                         | the cluster to deploy to, with sops-secrets-operator running (its CRD installed), a     |

@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -15,8 +16,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { isMap, isScalar, parseDocument } from "yaml";
 
 /** This checkout: its node_modules serve every copy. */
 const CHECKOUT = join(__dirname, "..", "..");
@@ -76,6 +78,13 @@ export class Secret {
 export const secret = (value: string) => new Secret(value);
 
 export interface ScratchOptions {
+  /**
+   * A program of its own to run instead of this project (a directory under
+   * e2e/fixtures/): copied, with its `file:` dependencies linked into
+   * node_modules and its Pulumi.yaml `packages` paths made absolute, as
+   * `npm install` and a program in place would have them.
+   */
+  program?: string;
   /** Keep the directory after the tests (default: E2E_KEEP=1). */
   keep?: boolean;
   /** Another scratch project's file backend, to share its stacks (e.g. two checkouts of one fleet). */
@@ -101,10 +110,14 @@ export class ScratchProject {
     this.backendDir = options.backendDir ?? join(this.dir, ".state");
     this.#runs = options.runs ?? { count: 0 };
     if (options.dir) return;
-    for (const file of PROJECT_FILES) cpSync(join(PROJECT_ROOT, file), join(this.dir, file));
-    for (const directory of PROJECT_DIRECTORIES)
-      cpSync(join(PROJECT_ROOT, directory), join(this.dir, directory), { recursive: true });
-    symlinkSync(join(CHECKOUT, "node_modules"), join(this.dir, "node_modules"));
+    if (options.program)
+      copyProgram(join(PROJECT_ROOT, "e2e", "fixtures", options.program), this.dir);
+    else {
+      for (const file of PROJECT_FILES) cpSync(join(PROJECT_ROOT, file), join(this.dir, file));
+      for (const directory of PROJECT_DIRECTORIES)
+        cpSync(join(PROJECT_ROOT, directory), join(this.dir, directory), { recursive: true });
+      symlinkSync(join(CHECKOUT, "node_modules"), join(this.dir, "node_modules"));
+    }
     mkdirSync(this.backendDir, { recursive: true });
     mkdirSync(join(this.dir, "logs"));
   }
@@ -306,4 +319,36 @@ function configEntries(
   if (typeof value === "object" && !(value instanceof Secret))
     return Object.entries(value).flatMap(([field, item]) => configEntries(`${key}.${field}`, item));
   return [{ key, value }];
+}
+
+/**
+ * Copies a fixture program into `target`. Its node_modules: this checkout's
+ * packages, and each `file:` dependency linked to its directory, as npm links
+ * one; its Pulumi.yaml `packages` paths: made absolute.
+ */
+function copyProgram(source: string, target: string): void {
+  cpSync(source, target, { recursive: true });
+  const manifest = join(target, "package.json");
+  if (existsSync(manifest)) {
+    const { dependencies = {} } = JSON.parse(readFileSync(manifest, "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    const modules = join(target, "node_modules");
+    mkdirSync(modules);
+    for (const entry of readdirSync(join(CHECKOUT, "node_modules")))
+      symlinkSync(join(CHECKOUT, "node_modules", entry), join(modules, entry));
+    for (const [name, spec] of Object.entries(dependencies)) {
+      if (!spec.startsWith("file:")) continue;
+      mkdirSync(dirname(join(modules, name)), { recursive: true });
+      symlinkSync(resolve(source, spec.slice("file:".length)), join(modules, name));
+    }
+  }
+  const project = join(target, "Pulumi.yaml");
+  const document = parseDocument(readFileSync(project, "utf8"));
+  const packages = document.get("packages");
+  if (isMap(packages))
+    for (const { value } of packages.items)
+      if (isScalar(value) && typeof value.value === "string" && !/^\w+:\/\//.test(value.value))
+        value.value = resolve(source, value.value);
+  writeFileSync(project, document.toString());
 }

@@ -21,8 +21,12 @@ export interface StackSuiteOptions {
   stack: string;
   /** Tools beyond pulumi and sops that the file needs on PATH. */
   tools?: string[];
-  /** Config on top of (or replacing keys of) the minimal valid config. */
+  /** Config on top of (or replacing keys of) the base config. */
   config?: Record<string, ConfigValue>;
+  /** A program of its own (a directory under e2e/fixtures/) instead of this project. */
+  program?: string;
+  /** The config to start from; default: this project's minimal valid config. */
+  baseConfig?: (suite: StackSuite) => Record<string, ConfigValue>;
   /** Runs after the stack is configured, before the tests (e.g. objects made by hand). */
   prepare?: (suite: StackSuite) => Promise<void>;
 }
@@ -71,7 +75,7 @@ export function useStackSuite(options: StackSuiteOptions): StackSuite {
       await cluster.deleteNamespace(namespace);
       await cluster.deleteChartClusterObjects((ns) => ns.startsWith(NAMESPACE_PREFIX));
       api = await startCloudflareApi();
-      project = new ScratchProject(stack);
+      project = new ScratchProject(stack, { program: options.program });
       const suite: StackSuite = {
         stack,
         namespace,
@@ -81,7 +85,8 @@ export function useStackSuite(options: StackSuiteOptions): StackSuite {
         project,
         zones: STACK_ZONES,
       };
-      await project.init({ ...minimalConfig(suite), ...options.config });
+      const base = (options.baseConfig ?? minimalConfig)(suite);
+      await project.init({ ...base, ...options.config });
       await options.prepare?.(suite);
       ready = suite;
     } catch (error) {
