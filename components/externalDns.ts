@@ -305,6 +305,12 @@ async function deploymentCluster(
   const config = new pulumi.Config("kubernetes");
   const rendersOnly = config.get("renderYamlToDirectory") !== undefined;
   if (clusterArgs?.kubeconfig === undefined) {
+    // A provider's kubeconfig cannot be read back from it: the checks need it as an argument.
+    if (component.getProvider("kubernetes::"))
+      pulumi.log.warn(
+        `ExternalDns ${name} deploys with the kubernetes provider it was given, but reads the ambient kubeconfig for its cluster checks: pass that cluster's kubeconfig as cluster.kubeconfig too.`,
+        component,
+      );
     const source = {
       kubeconfig: config.get("kubeconfig"),
       context: clusterArgs?.context ?? config.get("context"),

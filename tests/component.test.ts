@@ -245,6 +245,17 @@ describe("a kubeconfig argument", () => {
     expect(namespace.opts.provider).toBe(providers[0].resource);
   });
 
+  it("warns when given a kubernetes provider without the kubeconfig its checks must read", async () => {
+    warn.mockClear();
+    await runOwnProgram(async () => {
+      const provider = new k8s.Provider("mine", { kubeconfig: FAKE_KUBECONFIG });
+      return outputsOf(new ExternalDns("edge", MINIMAL, { providers: { kubernetes: provider } }));
+    });
+    expect(warn.mock.calls.map(([message]) => message)).toEqual([
+      "ExternalDns edge deploys with the kubernetes provider it was given, but reads the ambient kubeconfig for its cluster checks: pass that cluster's kubeconfig as cluster.kubeconfig too.",
+    ]);
+  });
+
   it("defers to a kubernetes provider passed in the resource options", async () => {
     const run = await runOwnProgram(async () => {
       const provider = new k8s.Provider("mine", { kubeconfig: FAKE_KUBECONFIG });
