@@ -79,7 +79,11 @@ async function claimedHostnames(input: RenameCommandInput): Promise<Set<string>>
     );
   }
   const server = kubeConfig.getCurrentCluster()?.server ?? "the kubeconfig's server";
-  const declared = await readDeclaredHostnames(kubeConfig, input.sources).catch((error) => {
+  const declared = await readDeclaredHostnames(
+    kubeConfig,
+    input.sources,
+    input.annotationPrefixes,
+  ).catch((error) => {
     throw new Error(`${server}: ${describeError(error)}`);
   });
   return new Set(

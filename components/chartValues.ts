@@ -1,10 +1,11 @@
 /**
- * Values for the kubernetes-sigs external-dns chart (1.21.x), and the container
- * arguments the chart renders from them. Only keys of the chart's
- * values.schema.json are used: the chart silently ignores unknown keys.
+ * Values for the kubernetes-sigs external-dns chart (1.21.1 and 1.22.0), and
+ * the container arguments the chart renders from them. Only keys of both
+ * charts' values.schema.json are used: the chart silently ignores unknown keys.
  */
 import { createHash } from "node:crypto";
 import type { Settings } from "../stacks/settings";
+import { annotationReading, chartAppVersion } from "./externalDnsReleases";
 import { TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "./sopsSecret";
 
 export const CHART_NAME = "external-dns";
@@ -45,6 +46,8 @@ export function tokenRolloutChecksum(rollout: TokenRollout): string {
 const CHART_DEFAULTS = { logLevel: "info", logFormat: "text" } as const;
 
 export interface ChartValues {
+  /** Only when the stack runs another external-dns than the chart's appVersion. */
+  image?: { tag: string };
   provider: { name: "cloudflare" };
   env: {
     name: string;
@@ -57,6 +60,8 @@ export interface ChartValues {
   txtPrefix: string;
   domainFilters: string[];
   excludeDomains: string[];
+  /** `--annotation-prefix`, where the version's default is not the prefix the stack reads. */
+  annotationPrefix?: string;
   interval: string;
   triggerLoopOnEvent: boolean;
   extraArgs: string[];
@@ -78,6 +83,7 @@ export function extraArgs(settings: Settings, zoneIds: readonly string[]): strin
       ? [`--regex-domain-exclusion=${settings.regexDomainExclusion}`]
       : []),
     ...(settings.dryRun ? ["--dry-run"] : []),
+    ...annotationReading(settings.externalDnsVersion, settings.annotationPrefix).extraArgs,
   ];
 }
 
@@ -87,7 +93,14 @@ export function chartValues(
   zoneIds: readonly string[],
   rolloutChecksum: string,
 ): ChartValues {
+  const { chartValue: annotationPrefix } = annotationReading(
+    settings.externalDnsVersion,
+    settings.annotationPrefix,
+  );
   return {
+    ...(settings.externalDnsVersion !== chartAppVersion(settings.chartVersion) && {
+      image: { tag: `v${settings.externalDnsVersion}` },
+    }),
     provider: { name: "cloudflare" },
     env: [
       {
@@ -102,6 +115,7 @@ export function chartValues(
     txtPrefix: settings.txtPrefix,
     domainFilters: [...settings.domainFilters],
     excludeDomains: [...settings.excludeDomains],
+    ...(annotationPrefix && { annotationPrefix }),
     interval: settings.interval,
     triggerLoopOnEvent: settings.triggerLoopOnEvent,
     extraArgs: extraArgs(settings, zoneIds),
@@ -112,7 +126,7 @@ export function chartValues(
 
 /**
  * The external-dns container arguments, in the order the chart's deployment
- * template (1.21.1) renders them from `values`.
+ * template renders them from `values` (the same in 1.21.1 and 1.22.0).
  */
 export function containerArgs(values: ChartValues): string[] {
   return [
@@ -127,6 +141,7 @@ export function containerArgs(values: ChartValues): string[] {
     ...(values.txtPrefix ? [`--txt-prefix=${values.txtPrefix}`] : []),
     ...values.domainFilters.map((domain) => `--domain-filter=${domain}`),
     ...values.excludeDomains.map((domain) => `--exclude-domains=${domain}`),
+    ...(values.annotationPrefix ? [`--annotation-prefix=${values.annotationPrefix}`] : []),
     `--provider=${values.provider.name}`,
     ...values.extraArgs,
   ];

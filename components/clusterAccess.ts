@@ -11,7 +11,13 @@
  */
 import { createHash } from "node:crypto";
 import type * as k8s from "@kubernetes/client-node";
-import { type DeclaredHostname, readDeclaredHostnames } from "./declaredHostnames";
+import type { AnnotatedObject } from "./annotationPrefixes";
+import {
+  annotatedObjects,
+  type DeclaredHostname,
+  readDeclaredHostnames,
+  readSourceObjects,
+} from "./declaredHostnames";
 import { kubernetesClient } from "./kubernetesClient";
 import { orNotFound } from "./notFound";
 import type { HelmRelease, RunningExternalDns } from "./txtRegistry";
@@ -41,11 +47,20 @@ export interface SopsSecretObservation {
 
 /**
  * An external-dns already running in the namespace, or why that is unknown.
- * `declared` lists the hostnames the cluster declares: a cluster-wide read,
- * made only when a refusal has to name them.
+ * `declared` lists the hostnames the cluster declares (Service annotations read
+ * under `prefixes`): a cluster-wide read, made only when a refusal has to name them.
  */
 export type RunningExternalDnsLookup =
-  | { reachable: true; running?: RunningExternalDns; declared(): Promise<DeclaredHostname[]> }
+  | {
+      reachable: true;
+      running?: RunningExternalDns;
+      declared(prefixes: readonly string[]): Promise<DeclaredHostname[]>;
+    }
+  | { reachable: false; reason: string };
+
+/** The objects of the watched sources that carry external-dns annotations, or why they could not be read. */
+export type AnnotatedObjectsLookup =
+  | { reachable: true; objects: AnnotatedObject[] }
   | { reachable: false; reason: string };
 
 export interface ClusterReader {
@@ -57,6 +72,8 @@ export interface ClusterReader {
     namespace: string,
     sources: readonly string[],
   ): Promise<RunningExternalDnsLookup>;
+  /** The objects of `sources` that carry external-dns annotations, cluster-wide. */
+  annotatedObjects(sources: readonly string[]): Promise<AnnotatedObjectsLookup>;
   observeSopsSecret(target: SopsSecretTarget): Promise<SopsSecretObservation>;
 }
 
@@ -113,6 +130,7 @@ export function unreadableCluster(reason: string, rendersOnly = false): ClusterR
     rendersOnly,
     servedCrdVersions: async () => ({ reachable: false, reason }),
     runningExternalDns: async () => ({ reachable: false, reason }),
+    annotatedObjects: async () => ({ reachable: false, reason }),
     observeSopsSecret: async () => {
       throw new Error(reason);
     },
@@ -152,8 +170,19 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
             : await helmReleaseOf(core, found.release),
         };
         // A refusal names what it can: a failed read leaves the names out, not the refusal.
-        const declared = () => withTimeout(readDeclaredHostnames(config, sources)).catch(() => []);
+        const declared = (prefixes: readonly string[]) =>
+          withTimeout(readDeclaredHostnames(config, sources, prefixes)).catch(() => []);
         return { reachable: true, running, declared };
+      } catch (error) {
+        return { reachable: false, reason: describeError(error) };
+      }
+    },
+    async annotatedObjects(sources) {
+      try {
+        return {
+          reachable: true,
+          objects: annotatedObjects(await withTimeout(readSourceObjects(config, sources))),
+        };
       } catch (error) {
         return { reachable: false, reason: describeError(error) };
       }
@@ -232,6 +261,7 @@ function externalDnsContainer(
   return {
     running: {
       deployment: `${namespace}/${name}`,
+      image: container.image,
       args: container.args ?? [],
       managedByPulumi: (managedFields ?? []).some((field) =>
         (field.manager ?? "").startsWith("pulumi-kubernetes"),

@@ -10,7 +10,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Source } from "../stacks/options";
 import type { OptionName, Settings } from "../stacks/settings";
+import {
+  annotationNotice,
+  annotationRefusal,
+  describeReading,
+  refusesUnread,
+  unreadAnnotations,
+} from "./annotationPrefixes";
 import type { ClusterReader } from "./clusterAccess";
+import { annotationReading, type ExternalDnsVersion } from "./externalDnsReleases";
 import {
   crdShortfalls,
   missingCrdsMessage,
@@ -29,13 +37,14 @@ import {
   ownerRenameNotice,
   PATCH_FORCE_VARIABLE,
   prefixMoveNotice,
+  type RunningExternalDns,
   renamesOwner,
   type StackTxtRegistry,
   txtRegistryOf,
 } from "./txtRegistry";
 
 /**
- * Runs both checks; throws a refusal, or warns once when the cluster cannot be
+ * Runs the checks; throws a refusal, or warns once when the cluster cannot be
  * read. Messages name the options by `name` (config keys, or arguments).
  */
 export async function checkCluster(
@@ -44,10 +53,11 @@ export async function checkCluster(
   name: OptionName,
 ): Promise<void> {
   const unchecked = [
-    await checkGatewayCrds(cluster, settings.sources, name),
+    await checkGatewayCrds(cluster, settings.sources, settings.externalDnsVersion, name),
     await checkRunningExternalDns(cluster, settings, name),
+    await checkAnnotationPrefixes(cluster, settings, name),
   ].filter((warning): warning is string => warning !== undefined);
-  // One cluster, one warning: both checks fail to read it for the same reason.
+  // One cluster, one warning: the checks fail to read it for the same reason.
   if (unchecked.length > 0) pulumi.log.warn(unchecked.join(" "));
 }
 
@@ -81,7 +91,8 @@ export async function checkRunningExternalDns(
   };
   const current = txtRegistryOf(lookup.running.args);
   if (!keepsOwnership(current, stack)) {
-    const declared = (await lookup.declared()).filter((entry) =>
+    const { prefixes } = annotationReading(settings.externalDnsVersion, settings.annotationPrefix);
+    const declared = (await lookup.declared(prefixes)).filter((entry) =>
       managesHostname(settings, entry.hostname),
     );
     throw new PlainRunError(migrationRefusal(lookup.running, stack, declared, name) ?? "");
@@ -93,6 +104,8 @@ export async function checkRunningExternalDns(
     if (helmRelease) throw new PlainRunError(helmRelease);
     pulumi.log.warn(adoptionNotice(lookup.running, settings.namespace));
   }
+  const upgrade = versionChangeNotice(lookup.running, settings);
+  if (upgrade) pulumi.log.info(upgrade);
   if (movesPrefix(current, stack)) pulumi.log.warn(prefixMoveNotice(lookup.running, stack, name));
   if (renamesOwner(current, stack)) pulumi.log.warn(ownerRenameNotice(lookup.running, stack, name));
   return undefined;
@@ -102,13 +115,54 @@ export async function checkRunningExternalDns(
 export async function checkGatewayCrds(
   cluster: ClusterReader,
   sources: Source[],
+  version: ExternalDnsVersion,
   name: OptionName,
 ): Promise<string | undefined> {
-  const crds = requiredGatewayCrds(sources);
+  const crds = requiredGatewayCrds(sources, version);
   if (crds.length === 0) return undefined;
   const versions = await cluster.servedCrdVersions(crds.map((crd) => crd.name));
   if (!versions.reachable) return uncheckedCrdsMessage(crds, sources, versions.reason);
   const shortfalls = crdShortfalls(crds, (name) => versions.served[name]);
-  if (shortfalls.length > 0) throw new PlainRunError(missingCrdsMessage(shortfalls, sources, name));
+  if (shortfalls.length > 0)
+    throw new PlainRunError(missingCrdsMessage(shortfalls, sources, name, version));
   return undefined;
+}
+
+/**
+ * Refuses a deployment that would leave external-dns annotations of the
+ * watched objects unread (annotationPrefixes.ts): with the legacy prefix kept,
+ * objects annotated only under the new one on a version that reads one prefix.
+ * With `annotationPrefix: current`, objects annotated only under the legacy
+ * prefix are named in a warning instead: the stack opted into that.
+ * Returns the warning when it cannot ask.
+ */
+export async function checkAnnotationPrefixes(
+  cluster: ClusterReader,
+  settings: Settings,
+  name: OptionName,
+): Promise<string | undefined> {
+  if (cluster.rendersOnly) return undefined;
+  const version = settings.externalDnsVersion;
+  const reading = annotationReading(version, settings.annotationPrefix);
+  const lookup = await cluster.annotatedObjects(settings.sources);
+  if (!lookup.reachable)
+    return `Could not check which external-dns annotations the watched objects carry (${lookup.reason}); ${describeReading(version, reading)}; the check runs again on every preview and up.`;
+  const unread = unreadAnnotations(lookup.objects, reading.prefixes);
+  if (unread.length === 0) return undefined;
+  if (refusesUnread(settings.annotationPrefix))
+    throw new PlainRunError(annotationRefusal(unread, version, reading, settings.policy, name));
+  pulumi.log.warn(annotationNotice(unread, version, reading, settings.policy));
+  return undefined;
+}
+
+/** What the up says when it moves this stack's external-dns to another version. */
+function versionChangeNotice(running: RunningExternalDns, settings: Settings): string | undefined {
+  const tag = `v${settings.externalDnsVersion}`;
+  if (!running.managedByPulumi || running.image === undefined || running.image.endsWith(`:${tag}`))
+    return undefined;
+  const reading = annotationReading(settings.externalDnsVersion, settings.annotationPrefix);
+  return (
+    `Deployment ${running.deployment} runs ${running.image}; this up rolls it to external-dns ${tag} (chart ${settings.chartVersion}), ` +
+    `the old pod stopping before the new one starts (Recreate). ${describeReading(settings.externalDnsVersion, reading)}.`
+  );
 }

@@ -21,6 +21,7 @@ import {
 } from "./clusterAccess";
 import { checkCluster } from "./clusterChecks";
 import { EncryptedSopsSecret } from "./encryptedSopsSecret";
+import { annotationReading } from "./externalDnsReleases";
 
 export type * from "./externalDnsArgs";
 
@@ -275,6 +276,10 @@ export class ExternalDns extends pulumi.ComponentResource {
           baseUrl: args.cloudflareBaseUrl,
           cluster: cluster.source,
           sources: settings.sources,
+          annotationPrefixes: annotationReading(
+            settings.externalDnsVersion,
+            settings.annotationPrefix,
+          ).prefixes,
           filter: settings,
         },
         { parent: this, dependsOn: [chart] },

@@ -83,8 +83,10 @@ export interface ExternalDnsResources {
 
 /** external-dns and its Helm chart (kubernetes-sigs). */
 export interface ExternalDnsChartArgs {
-  /** Version of the external-dns Helm chart. Default: `1.21.1`. */
+  /** Version of the external-dns Helm chart: `1.21.1` or `1.22.0`. Default: `1.22.0`. */
   version?: string;
+  /** The external-dns version the chart runs (its image tag): `0.21.0` with chart 1.21.1, `0.22.0` or `0.23.0` with chart 1.22.0. Default: the chart's appVersion. */
+  externalDnsVersion?: string;
   /** Helm repository of the chart (https or oci), for mirrors. Default: `https://kubernetes-sigs.github.io/external-dns/`. */
   repository?: string;
   /** Namespace for external-dns and its SopsSecret; created with Pod Security `restricted`. Default: `external-dns`. */
@@ -131,9 +133,11 @@ export interface ExternalDnsArgs {
   sources?: string[];
   /** `sync` deletes records whose source is gone; `upsert-only` never deletes; `create-only` never updates. Default: `sync`. */
   policy?: string;
+  /** Which annotations external-dns reads: `legacy` keeps `external-dns.alpha.kubernetes.io/` effective on every version (0.23.0 reads `external-dns.kubernetes.io/` too); `current` reads only `external-dns.kubernetes.io/`. The cluster checks refuse a change that would leave annotations unread. Default: `legacy`. */
+  annotationPrefix?: string;
   /** The TXT registry: the owner ID, and the prefix of the ownership records. */
   registry: ExternalDnsRegistryArgs;
-  /** external-dns and its chart. Default: chart 1.21.1 from the kubernetes-sigs repository, in namespace `external-dns`. */
+  /** external-dns and its chart. Default: chart 1.22.0 (external-dns 0.22.0) from the kubernetes-sigs repository, in namespace `external-dns`. */
   chart?: ExternalDnsChartArgs;
   /** The SopsSecret that carries the token. */
   sops: ExternalDnsSopsArgs;
@@ -157,12 +161,14 @@ export const ARGUMENT_PATHS = {
   regexDomainFilter: "filters.regexDomainFilter",
   regexDomainExclusion: "filters.regexDomainExclusion",
   sources: "sources",
+  annotationPrefix: "annotationPrefix",
   policy: "policy",
   txtOwnerId: "registry.txtOwnerId",
   txtPrefix: "registry.txtPrefix",
   migrateFromTxtPrefix: "registry.migrateFromTxtPrefix",
   migrateFromTxtOwnerId: "registry.migrateFromTxtOwnerId",
   chartVersion: "chart.version",
+  externalDnsVersion: "chart.externalDnsVersion",
   chartRepository: "chart.repository",
   namespace: "chart.namespace",
   interval: "chart.interval",

@@ -7,6 +7,7 @@
  */
 import type { Source } from "../stacks/options";
 import type { OptionName } from "../stacks/settings";
+import { type ExternalDnsVersion, release } from "./externalDnsReleases";
 
 const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 
@@ -17,22 +18,38 @@ export interface RequiredCrd {
 }
 
 /**
- * The versions external-dns 0.21 reads (its `source/gateway_*.go` informers):
- * Gateways, HTTPRoutes and GRPCRoutes at v1; TLS, TCP and UDP routes still at
+ * The versions external-dns reads (its `source/gateway_*.go` informers):
+ * Gateways, HTTPRoutes and GRPCRoutes at v1; TLSRoutes at v1alpha2 up to 0.21
+ * and at v1 from 0.22 (externalDnsReleases.ts); TCP and UDP routes still at
  * v1alpha2, which the Gateway API's standard channel (v1.6) does not serve.
+ * Measured with each binary against the loopback cluster (TLSRoute, TCPRoute
+ * and UDPRoute served at v1 only): 0.21.0 fails with "failed to sync
+ * *v1alpha2.TLSRoute", 0.22.0 and 0.23.0 start; all three fail on TCP and UDP.
  */
 const GATEWAYS: RequiredCrd = { name: `gateways.${GATEWAY_API_GROUP}`, version: "v1" };
-const ROUTE_CRDS: Partial<Record<Source, RequiredCrd>> = {
-  "gateway-httproute": { name: `httproutes.${GATEWAY_API_GROUP}`, version: "v1" },
-  "gateway-grpcroute": { name: `grpcroutes.${GATEWAY_API_GROUP}`, version: "v1" },
-  "gateway-tlsroute": { name: `tlsroutes.${GATEWAY_API_GROUP}`, version: "v1alpha2" },
-  "gateway-tcproute": { name: `tcproutes.${GATEWAY_API_GROUP}`, version: "v1alpha2" },
-  "gateway-udproute": { name: `udproutes.${GATEWAY_API_GROUP}`, version: "v1alpha2" },
-};
+function routeCrd(source: Source, version: ExternalDnsVersion): RequiredCrd | undefined {
+  switch (source) {
+    case "gateway-httproute":
+      return { name: `httproutes.${GATEWAY_API_GROUP}`, version: "v1" };
+    case "gateway-grpcroute":
+      return { name: `grpcroutes.${GATEWAY_API_GROUP}`, version: "v1" };
+    case "gateway-tlsroute":
+      return { name: `tlsroutes.${GATEWAY_API_GROUP}`, version: release(version).tlsRouteVersion };
+    case "gateway-tcproute":
+      return { name: `tcproutes.${GATEWAY_API_GROUP}`, version: "v1alpha2" };
+    case "gateway-udproute":
+      return { name: `udproutes.${GATEWAY_API_GROUP}`, version: "v1alpha2" };
+    default:
+      return undefined;
+  }
+}
 
-/** The CRDs the configured sources need: each route kind, plus Gateways for any of them. */
-export function requiredGatewayCrds(sources: readonly Source[]): RequiredCrd[] {
-  const routeCrds = sources.flatMap((source) => ROUTE_CRDS[source] ?? []);
+/** The CRDs the configured sources need at this external-dns version: each route kind, plus Gateways for any of them. */
+export function requiredGatewayCrds(
+  sources: readonly Source[],
+  version: ExternalDnsVersion,
+): RequiredCrd[] {
+  const routeCrds = sources.flatMap((source) => routeCrd(source, version) ?? []);
   return routeCrds.length === 0 ? [] : [GATEWAYS, ...routeCrds];
 }
 
@@ -61,7 +78,10 @@ export function crdShortfalls(
 }
 
 /** Where the Gateway API CRDs come from: the experimental channel when a route is read at v1alpha2. */
-export function gatewayApiInstallHint(required: readonly RequiredCrd[]): string {
+export function gatewayApiInstallHint(
+  required: readonly RequiredCrd[],
+  version: ExternalDnsVersion,
+): string {
   const alpha = required.filter((crd) => crd.version === "v1alpha2").map((crd) => crd.name);
   if (alpha.length === 0)
     return (
@@ -69,7 +89,7 @@ export function gatewayApiInstallHint(required: readonly RequiredCrd[]): string 
       "https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/standard-install.yaml"
     );
   return (
-    `install the Gateway API CRDs, experimental channel v1.6 or later (external-dns 0.21 reads ${alpha.join(", ")} at v1alpha2, ` +
+    `install the Gateway API CRDs, experimental channel v1.6 or later (external-dns ${version} reads ${alpha.join(", ")} at v1alpha2, ` +
     "which the standard channel no longer serves): kubectl apply --server-side -f " +
     "https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/experimental-install.yaml"
   );
@@ -80,6 +100,7 @@ export function missingCrdsMessage(
   shortfalls: readonly CrdShortfall[],
   sources: readonly Source[],
   name: OptionName,
+  version: ExternalDnsVersion,
 ): string {
   const absent = shortfalls.filter((shortfall) => shortfall.served === undefined);
   const unserved = shortfalls.filter((shortfall) => shortfall.served !== undefined);
@@ -89,12 +110,12 @@ export function missingCrdsMessage(
       : [`the cluster lacks the Gateway API CRDs ${absent.map(({ crd }) => crd.name).join(", ")}`]),
     ...unserved.map(
       ({ crd, served }) =>
-        `${crd.name} serves ${served?.join(", ") || "no version"}, not ${crd.version}, the version external-dns reads`,
+        `${crd.name} serves ${served?.join(", ") || "no version"}, not ${crd.version}, the version external-dns ${version} reads`,
     ),
   ];
   return (
     `${name("sources")} includes ${gatewaySources(sources)}, but ${problems.join("; ")}; ` +
-    `external-dns would fail at start-up. Nothing was changed. ${capitalize(gatewayApiInstallHint(requiredGatewayCrds(sources)))}, or remove the gateway sources.`
+    `external-dns would fail at start-up. Nothing was changed. ${capitalize(gatewayApiInstallHint(requiredGatewayCrds(sources, version), version))}, or remove the gateway sources.`
   );
 }
 
@@ -111,7 +132,7 @@ export function uncheckedCrdsMessage(
 }
 
 function gatewaySources(sources: readonly Source[]): string {
-  return sources.filter((source) => ROUTE_CRDS[source] !== undefined).join(", ");
+  return sources.filter((source) => source.startsWith("gateway-")).join(", ");
 }
 
 function capitalize(text: string): string {

@@ -16,6 +16,8 @@ export interface RenameCommandInput extends OwnerRenameSettings {
   cluster: KubeconfigSource;
   /** The stack's sources: the kinds whose hostnames are read. */
   sources: string[];
+  /** The annotation prefixes external-dns reads Service hostnames under, the one that wins first. */
+  annotationPrefixes: string[];
   /** The stack's filters: only hostnames they admit are renamed. */
   filter: HostnameFilter;
 }
@@ -37,6 +39,8 @@ export interface TxtOwnerRenameArgs extends OwnerRenameSettings {
   cluster: KubeconfigSource;
   /** The stack's sources. */
   sources: readonly string[];
+  /** The annotation prefixes external-dns reads, the one that wins first. */
+  annotationPrefixes: readonly string[];
   /** The stack's domain filters, exclusions and regexes. */
   filter: HostnameFilter;
 }
@@ -64,6 +68,7 @@ export class TxtOwnerRename extends pulumi.ComponentResource {
         zones,
         cluster: args.cluster,
         sources: [...args.sources],
+        annotationPrefixes: [...args.annotationPrefixes],
         filter: {
           domainFilters: [...args.filter.domainFilters],
           excludeDomains: [...args.filter.excludeDomains],

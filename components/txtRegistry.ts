@@ -51,6 +51,8 @@ const FLAGS: Record<keyof TxtRegistry, string> = {
 export interface RunningExternalDns {
   /** `namespace/name` of the Deployment. */
   deployment: string;
+  /** Its external-dns container's image, e.g. `registry.k8s.io/external-dns/external-dns:v0.21.0`. */
+  image?: string;
   /** Its external-dns container's args. */
   args: string[];
   /** Whether Pulumi's Kubernetes provider manages it (a field manager `pulumi-kubernetes…`): this stack's own. */

@@ -5,6 +5,7 @@
  * run the program through here.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { AnnotatedObject } from "../components/annotationPrefixes";
 import {
   answerClusterReadsWith,
   type ClusterReader,
@@ -50,6 +51,8 @@ export interface OfflineWorld {
   /** An external-dns already running in the stack's namespace, and the hostnames the cluster declares. */
   runningExternalDns?: RunningExternalDns;
   declaredHostnames?: DeclaredHostname[];
+  /** The watched objects that carry external-dns annotations; undefined: none. */
+  annotatedObjects?: AnnotatedObject[];
   /**
    * A real cluster to read for the checks made before any change (CRD versions,
    * an external-dns already running), given the program's kubeconfig source;
@@ -59,7 +62,10 @@ export interface OfflineWorld {
 }
 
 /** The read-only part of the cluster the program checks before any change. */
-export type LiveClusterChecks = Pick<ClusterReader, "servedCrdVersions" | "runningExternalDns">;
+export type LiveClusterChecks = Pick<
+  ClusterReader,
+  "servedCrdVersions" | "runningExternalDns" | "annotatedObjects"
+>;
 
 /** The cluster as the program reads it directly, answered from the world (or its live cluster). */
 export function worldClusterReader(
@@ -73,6 +79,7 @@ export function worldClusterReader(
       servedCrdVersions: (names: readonly string[]) => live.servedCrdVersions(names),
       runningExternalDns: (namespace: string, sources: readonly string[]) =>
         live.runningExternalDns(namespace, sources),
+      annotatedObjects: (sources: readonly string[]) => live.annotatedObjects(sources),
     }),
   };
 }
@@ -92,6 +99,10 @@ function worldAnswers(world: OfflineWorld): ClusterReader {
         running: world.runningExternalDns,
         declared: async () => world.declaredHostnames ?? [],
       };
+    },
+    async annotatedObjects() {
+      if (world.clusterUnreachable) return { reachable: false, reason: world.clusterUnreachable };
+      return { reachable: true, objects: world.annotatedObjects ?? [] };
     },
     async observeSopsSecret() {
       if (world.operatorStatus) return { status: world.operatorStatus };

@@ -5,6 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { describeReading } from "../components/annotationPrefixes";
+import { annotationReading, LEGACY_ANNOTATION_PREFIX } from "../components/externalDnsReleases";
 import { describeCrds, requiredGatewayCrds } from "../components/gatewayApi";
 import { describeHostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { DEFAULT_DECRYPTION_TIMING } from "../components/sopsDecryption";
@@ -82,6 +84,10 @@ export interface PlannedChart {
   version: string;
   namespace: string;
   release: string;
+  /** The external-dns version the chart runs (its image tag without the v). */
+  externalDnsVersion: string;
+  /** Which annotation prefixes that external-dns reads, in words. */
+  annotations: string;
   values: Record<string, unknown>;
   containerArgs: string[];
 }
@@ -184,7 +190,7 @@ export async function buildPlan(
     resources: resourceTree(run.constructed),
     token: tokenScope(run, settings.settings.zones),
     sopsSecret: plannedSopsSecret(run, settings.settings.sopsAgeRecipients),
-    chart: plannedChart(chart.inputs, containerArgs),
+    chart: plannedChart(chart.inputs, containerArgs, settings.settings),
     managedHostnames: describeHostnameFilter(settings.settings),
     clusterChecks: clusterChecks(settings.settings),
     ...ownership,
@@ -285,7 +291,7 @@ function captureLogs(): { warnings: string[]; restore(): void } {
 }
 
 function clusterChecks(settings: Settings): string[] {
-  const crds = requiredGatewayCrds(settings.sources);
+  const crds = requiredGatewayCrds(settings.sources, settings.externalDnsVersion);
   const timing = DEFAULT_DECRYPTION_TIMING;
   return [
     `before any change (preview and up): an external-dns already running in namespace ${settings.namespace} must use --txt-prefix=${settings.txtPrefix}${orMigrated(settings.migrateFromTxtPrefix)} and --txt-owner-id=${settings.txtOwnerId}${orMigrated(settings.migrateFromTxtOwnerId)}, ` +
@@ -295,6 +301,11 @@ function clusterChecks(settings: Settings): string[] {
       : [
           `before any change (preview and up): the Gateway API CRDs ${describeCrds(crds)} exist and serve those versions; a missing one fails, an unreachable cluster warns`,
         ]),
+    `before any change (preview and up): no watched Service, Ingress, Gateway or route carries an external-dns annotation that ${annotationsCheckReading(settings)} would not read; ` +
+      (settings.annotationPrefix === "legacy"
+        ? "one annotated only under another prefix fails, naming the objects"
+        : `objects annotated only under ${LEGACY_ANNOTATION_PREFIX} are named in a warning (annotationPrefix current)`) +
+      ", an unreachable cluster warns",
     `after the SopsSecret is applied (up): sops-secrets-operator reports Healthy and Secret ${TOKEN_SECRET_NAME} holds the new token before the chart rolls; ` +
       `an operator error fails after ${timing.errorGraceMs / 1000}s, no progress after ${timing.timeoutMs / 1000}s`,
   ];
@@ -372,15 +383,28 @@ function plannedSopsSecret(run: OfflineRun, recipients: string[]): PlannedSopsSe
   };
 }
 
-function plannedChart(inputs: Record<string, unknown>, containerArgs: string[]): PlannedChart {
+function plannedChart(
+  inputs: Record<string, unknown>,
+  containerArgs: string[],
+  settings: Settings,
+): PlannedChart {
   const values = inputs.values as Record<string, unknown>;
+  const version = settings.externalDnsVersion;
   return {
     chart: String(inputs.chart),
     repository: (inputs.repositoryOpts as { repo?: string } | undefined)?.repo ?? null,
     version: String(inputs.version),
     namespace: String(inputs.namespace),
     release: String(inputs.name),
+    externalDnsVersion: version,
+    annotations: describeReading(version, annotationReading(version, settings.annotationPrefix)),
     values,
     containerArgs,
   };
+}
+
+/** `external-dns 0.22.0 (reading external-dns.alpha.kubernetes.io/)`. */
+function annotationsCheckReading(settings: Settings): string {
+  const { prefixes } = annotationReading(settings.externalDnsVersion, settings.annotationPrefix);
+  return `external-dns ${settings.externalDnsVersion} (reading ${prefixes.join(" and ")})`;
 }

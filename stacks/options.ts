@@ -7,6 +7,13 @@
  */
 import { z } from "zod";
 import {
+  ANNOTATION_PREFIX_CHOICES,
+  CHART_VERSIONS,
+  DEFAULT_CHART_VERSION,
+  EXTERNAL_DNS_VERSIONS,
+  SUPPORTED_CHARTS,
+} from "../components/externalDnsReleases";
+import {
   goDurationSeconds,
   isAgeRecipient,
   isChartRepository,
@@ -17,13 +24,14 @@ import {
   isPositiveGoDuration,
   isQuantity,
   isRfc3339,
-  isSemver,
   isStackName,
   re2SyntaxError,
 } from "./formats";
 
+export { DEFAULT_CHART_VERSION } from "../components/externalDnsReleases";
+
 /**
- * The `--source` values external-dns 0.21 accepts that this program supports:
+ * The `--source` values external-dns 0.21 to 0.23 accept (the same set) that this program supports:
  * every one except those in UNSUPPORTED_SOURCES.
  */
 export const SOURCES = [
@@ -88,7 +96,6 @@ export type TokenOwner = (typeof TOKEN_OWNERS)[number];
 
 export const DEFAULT_TXT_PREFIX = "externaldns-%{record_type}.";
 export const DEFAULT_CHART_REPOSITORY = "https://kubernetes-sigs.github.io/external-dns/";
-export const DEFAULT_CHART_VERSION = "1.21.1";
 export const DEFAULT_RESOURCES = {
   requests: { cpu: "50m", memory: "64Mi" },
   limits: { cpu: "100m", memory: "128Mi" },
@@ -279,6 +286,17 @@ export const options = {
     description:
       "Kubernetes sources external-dns watches, e.g. service, ingress, gateway-httproute.",
   }),
+  annotationPrefix: option({
+    schema: z
+      .enum(ANNOTATION_PREFIX_CHOICES, {
+        error: `must be one of: ${ANNOTATION_PREFIX_CHOICES.join(", ")}`,
+      })
+      .default("legacy"),
+    encoding: "string",
+    pulumiType: "string",
+    description:
+      "Which annotations external-dns reads: legacy keeps external-dns.alpha.kubernetes.io/ effective on every version (0.23.0 reads external-dns.kubernetes.io/ too); current reads only external-dns.kubernetes.io/, the default of external-dns 0.22.0 on. Every preview refuses a change that would leave annotations unread (docs/upgrades.md).",
+  }),
   policy: option({
     schema: z.enum(POLICIES, { error: `must be one of: ${POLICIES.join(", ")}` }).default("sync"),
     encoding: "string",
@@ -354,12 +372,28 @@ export const options = {
     description: "--dry-run: external-dns logs the changes it would make and makes none.",
   }),
   chartVersion: option({
-    schema: text
-      .refine(isSemver, "must be a semantic version such as 1.21.1")
+    schema: z
+      .enum(CHART_VERSIONS, {
+        error: `must be one of: ${CHART_VERSIONS.join(", ")} (the charts this program renders and checks)`,
+      })
       .default(DEFAULT_CHART_VERSION),
     encoding: "string",
     pulumiType: "string",
     description: "Version of the external-dns Helm chart.",
+  }),
+  externalDnsVersion: option({
+    schema: z
+      .enum(EXTERNAL_DNS_VERSIONS, {
+        error: `must be one of: ${EXTERNAL_DNS_VERSIONS.join(", ")}`,
+      })
+      .optional(),
+    encoding: "string",
+    defaultText: CHART_VERSIONS.map(
+      (chart) => `${SUPPORTED_CHARTS[chart].appVersion} for chart ${chart}`,
+    ).join(", "),
+    description: `The external-dns version the chart runs (its image tag): ${CHART_VERSIONS.map(
+      (chart) => `${SUPPORTED_CHARTS[chart].externalDnsVersions.join(" or ")} with chart ${chart}`,
+    ).join(", ")}.`,
   }),
   chartRepository: option({
     schema: text

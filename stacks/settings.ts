@@ -5,6 +5,14 @@
  */
 import type { z } from "zod";
 import {
+  type AnnotationPrefixChoice,
+  CHART_VERSIONS,
+  type ChartVersion,
+  chartAppVersion,
+  type ExternalDnsVersion,
+  SUPPORTED_CHARTS,
+} from "../components/externalDnsReleases";
+import {
   type HostnameFilter,
   managesHostname,
   usesRegexFilter,
@@ -46,6 +54,8 @@ export interface Settings {
   regexDomainFilter?: string;
   regexDomainExclusion?: string;
   sources: Source[];
+  /** Which annotations external-dns reads (components/externalDnsReleases.ts: annotationReading). */
+  annotationPrefix: AnnotationPrefixChoice;
   policy: Policy;
   txtOwnerId: string;
   /** Rename this cluster's ownership records from this owner to `txtOwnerId` after the rollout. */
@@ -58,7 +68,9 @@ export interface Settings {
   interval: string;
   triggerLoopOnEvent: boolean;
   dryRun: boolean;
-  chartVersion: string;
+  chartVersion: ChartVersion;
+  /** The external-dns version the chart runs: the configured one, else the chart's appVersion. */
+  externalDnsVersion: ExternalDnsVersion;
   chartRepository: string;
   namespace: string;
   sopsAgeRecipients: string[];
@@ -275,7 +287,10 @@ function crossCheckErrors(values: Partial<OptionValues>, qualified: Name): strin
       `${qualified("migrateFromTxtPrefix")}: equals ${qualified("txtPrefix")}, so there is nothing to move; given ${show(values.migrateFromTxtPrefix)}; allowed: the prefix the ownership records have now, different from ${qualified("txtPrefix")}, or leave it out`,
     );
   }
-  errors.push(...ownerMoveErrors(values, qualified));
+  errors.push(
+    ...ownerMoveErrors(values, qualified),
+    ...externalDnsVersionErrors(values, qualified),
+  );
   const zoneNames = values.zones?.map((zone) => zone.name);
   if (zoneNames && values.domainFilters) {
     for (const [index, filter] of values.domainFilters.entries()) {
@@ -287,6 +302,17 @@ function crossCheckErrors(values: Partial<OptionValues>, qualified: Name): strin
     }
   }
   return errors;
+}
+
+/** The chart runs only the external-dns versions this program has tried it with. */
+function externalDnsVersionErrors(values: Partial<OptionValues>, qualified: Name): string[] {
+  const { chartVersion, externalDnsVersion } = values;
+  if (chartVersion === undefined || externalDnsVersion === undefined) return [];
+  const supported: readonly string[] = SUPPORTED_CHARTS[chartVersion].externalDnsVersions;
+  if (supported.includes(externalDnsVersion)) return [];
+  return [
+    `${qualified("externalDnsVersion")}: chart ${chartVersion} runs external-dns ${supported.join(" or ")}; given ${show(externalDnsVersion)}; allowed: ${supported.join(", ")}, or ${qualified("chartVersion")} ${CHART_VERSIONS.filter((chart) => (SUPPORTED_CHARTS[chart].externalDnsVersions as readonly string[]).includes(externalDnsVersion)).join(", ")} for ${externalDnsVersion}`,
+  ];
 }
 
 function ownerMoveErrors(values: Partial<OptionValues>, qualified: Name): string[] {
@@ -415,6 +441,7 @@ function toSettings(values: OptionValues): Settings {
   const filter = hostnameFilter(values);
   return {
     ...rest,
+    externalDnsVersion: values.externalDnsVersion ?? chartAppVersion(values.chartVersion),
     domainFilters: [...filter.domainFilters],
     excludeDomains: [...filter.excludeDomains],
     resources: {

@@ -100,6 +100,7 @@ export function componentArgs(
         }
       : { domainFilters: settings.domainFilters, excludeDomains: settings.excludeDomains },
     sources: settings.sources,
+    annotationPrefix: settings.annotationPrefix,
     policy: settings.policy,
     registry: {
       txtOwnerId: settings.txtOwnerId,
@@ -109,6 +110,7 @@ export function componentArgs(
     },
     chart: {
       version: settings.chartVersion,
+      externalDnsVersion: settings.externalDnsVersion,
       repository: settings.chartRepository,
       namespace: settings.namespace,
       interval: settings.interval,

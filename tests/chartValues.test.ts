@@ -18,6 +18,14 @@ import {
   tokenRolloutChecksum,
 } from "../components/chartValues";
 import {
+  ANNOTATION_PREFIX_CHOICES,
+  CHART_VERSIONS,
+  type ChartVersion,
+  EXTERNAL_DNS_VERSIONS,
+  type ExternalDnsVersion,
+  SUPPORTED_CHARTS,
+} from "../components/externalDnsReleases";
+import {
   crdShortfalls,
   missingCrdsMessage,
   requiredGatewayCrds,
@@ -33,16 +41,40 @@ interface SchemaNode {
   [keyword: string]: unknown;
 }
 
-const CHART_SCHEMA = JSON.parse(
-  readFileSync(join(FIXTURES, "external-dns-chart-1.21.1.values.schema.json"), "utf8"),
-) as SchemaNode;
+/** Each supported chart's values.schema.json (tests/fixtures/, copied from the packaged charts). */
+const CHART_SCHEMAS = Object.fromEntries(
+  CHART_VERSIONS.map((chart) => [
+    chart,
+    JSON.parse(
+      readFileSync(join(FIXTURES, `external-dns-chart-${chart}.values.schema.json`), "utf8"),
+    ) as SchemaNode,
+  ]),
+) as Record<ChartVersion, SchemaNode>;
 
-const FLAGS = new Set(
-  (
-    JSON.parse(readFileSync(join(FIXTURES, "external-dns-0.21.0-flags.json"), "utf8")) as {
-      flags: string[];
-    }
-  ).flags,
+/** Each supported external-dns version's flags, from its `--help` (tests/fixtures/README.md). */
+const FLAGS = Object.fromEntries(
+  EXTERNAL_DNS_VERSIONS.map((version) => [
+    version,
+    new Set(
+      (
+        JSON.parse(readFileSync(join(FIXTURES, `external-dns-${version}-flags.json`), "utf8")) as {
+          flags: string[];
+        }
+      ).flags,
+    ),
+  ]),
+) as Record<ExternalDnsVersion, Set<string>>;
+
+/** Every chart, external-dns version and annotation prefix this program deploys. */
+const DEPLOYMENTS = CHART_VERSIONS.flatMap((chart) =>
+  SUPPORTED_CHARTS[chart].externalDnsVersions.flatMap((version) =>
+    ANNOTATION_PREFIX_CHOICES.map((annotationPrefix) => ({
+      name: `chart ${chart}, external-dns ${version}, ${annotationPrefix} annotations`,
+      chart,
+      version,
+      raw: { chartVersion: chart, externalDnsVersion: version, annotationPrefix },
+    })),
+  ),
 );
 
 const AGE_RECIPIENT = "age1l3dnqya490usmw9ckcqyjlkcsfhs6a3zyx9efuyg0ppzxtcm7gjqlkydcc";
@@ -77,8 +109,12 @@ const REGEX_FILTERS = {
 const FILTER_MODES = { "domain lists": LIST_FILTERS, regexes: REGEX_FILTERS };
 
 /** Every option that changes the chart values or the arguments, turned on. */
-const allOptions = (filters: Record<string, string> = LIST_FILTERS): Settings =>
+const allOptions = (
+  filters: Record<string, string> = LIST_FILTERS,
+  deployment: Record<string, string> = {},
+): Settings =>
   settingsOf({
+    ...deployment,
     zones: JSON.stringify([
       { name: "example.com", id: ZONE_COM },
       { name: "example.org", id: ZONE_ORG },
@@ -97,9 +133,9 @@ const allOptions = (filters: Record<string, string> = LIST_FILTERS): Settings =>
     }),
   });
 
-function validateAgainstChartSchema(values: unknown): string[] {
+function validateAgainstChartSchema(values: unknown, schema: SchemaNode): string[] {
   const ajv = new Ajv({ strict: false, allErrors: true });
-  const validate = ajv.compile(CHART_SCHEMA);
+  const validate = ajv.compile(schema);
   if (validate(values)) return [];
   return (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
 }
@@ -130,41 +166,61 @@ function flagOf(arg: string): string {
   return index === -1 ? arg : arg.slice(0, index);
 }
 
-describe("chartValues against the chart's values.schema.json (1.21.1)", () => {
-  it("validates for the default settings", () => {
-    expect(validateAgainstChartSchema(chartValues(defaults(), [ZONE_COM], CHECKSUM))).toEqual([]);
-  });
+describe.each(DEPLOYMENTS)(
+  "chartValues against the chart's values.schema.json: $name",
+  ({ chart, version, raw }) => {
+    const schema = CHART_SCHEMAS[chart];
+    const flags = FLAGS[version];
+    const plain = settingsOf(raw);
 
-  it.each(Object.entries(FILTER_MODES))(
-    "validates with every option turned on (%s)",
-    (_, filters) => {
-      expect(
-        validateAgainstChartSchema(
-          chartValues(allOptions(filters), [ZONE_COM, ZONE_ORG], CHECKSUM),
-        ),
-      ).toEqual([]);
-    },
-  );
+    it("validates for the default settings", () => {
+      expect(validateAgainstChartSchema(chartValues(plain, [ZONE_COM], CHECKSUM), schema)).toEqual(
+        [],
+      );
+    });
 
-  it("the schema check can fail", () => {
-    const values = { ...chartValues(defaults(), [ZONE_COM], CHECKSUM), policy: "delete-all" };
-    expect(validateAgainstChartSchema(values)).not.toEqual([]);
-  });
-
-  it("uses no key the chart would ignore", () => {
-    expect(unknownKeyPaths(chartValues(defaults(), [ZONE_COM], CHECKSUM), CHART_SCHEMA)).toEqual(
-      [],
+    it.each(Object.entries(FILTER_MODES))(
+      "validates with every option turned on (%s)",
+      (_, filters) => {
+        expect(
+          validateAgainstChartSchema(
+            chartValues(allOptions(filters, raw), [ZONE_COM, ZONE_ORG], CHECKSUM),
+            schema,
+          ),
+        ).toEqual([]);
+      },
     );
-    for (const filters of Object.values(FILTER_MODES)) {
-      expect(
-        unknownKeyPaths(
-          chartValues(allOptions(filters), [ZONE_COM, ZONE_ORG], CHECKSUM),
-          CHART_SCHEMA,
-        ),
-      ).toEqual([]);
-    }
-  });
 
+    it("the schema check can fail", () => {
+      const values = { ...chartValues(plain, [ZONE_COM], CHECKSUM), policy: "delete-all" };
+      expect(validateAgainstChartSchema(values, schema)).not.toEqual([]);
+    });
+
+    it("uses no key the chart would ignore", () => {
+      expect(unknownKeyPaths(chartValues(plain, [ZONE_COM], CHECKSUM), schema)).toEqual([]);
+      for (const filters of Object.values(FILTER_MODES)) {
+        expect(
+          unknownKeyPaths(
+            chartValues(allOptions(filters, raw), [ZONE_COM, ZONE_ORG], CHECKSUM),
+            schema,
+          ),
+        ).toEqual([]);
+      }
+    });
+
+    it("passes only flags this external-dns has, with the defaults and with every option on", () => {
+      const unknownFlags = (settings: Settings) =>
+        containerArgs(chartValues(settings, [ZONE_COM, ZONE_ORG], CHECKSUM))
+          .map(flagOf)
+          .filter((flag) => !flags.has(flag));
+      expect(unknownFlags(plain)).toEqual([]);
+      for (const filters of Object.values(FILTER_MODES))
+        expect(unknownFlags(allOptions(filters, raw))).toEqual([]);
+    });
+  },
+);
+
+describe("the checks against the chart's schema and external-dns's flags", () => {
   it("the unknown-key walk reports unknown keys at the top and nested", () => {
     const values = chartValues(allOptions(), [ZONE_COM, ZONE_ORG], CHECKSUM);
     const tampered = {
@@ -172,7 +228,7 @@ describe("chartValues against the chart's values.schema.json (1.21.1)", () => {
       notAValue: 1,
       resources: { ...values.resources, limits: { ...values.resources.limits, gpu: "1" } },
     };
-    expect(unknownKeyPaths(tampered, CHART_SCHEMA).sort()).toEqual([
+    expect(unknownKeyPaths(tampered, CHART_SCHEMAS["1.22.0"]).sort()).toEqual([
       "notAValue",
       "resources.limits.gpu",
     ]);
@@ -185,44 +241,26 @@ describe("chartValues against the chart's values.schema.json (1.21.1)", () => {
       podAnnotations: { ...values.podAnnotations, "example.com/anything": "x" },
       env: [...values.env, { name: "EXTRA", value: "1", whatever: true }],
     };
-    expect(unknownKeyPaths(extended, CHART_SCHEMA)).toEqual([]);
-  });
-});
-
-describe("flags known to external-dns 0.21", () => {
-  it("the flag list is the 0.21 one and holds the flags this program uses", () => {
-    expect(FLAGS.size).toBeGreaterThan(100);
-    expect(FLAGS.has("--zone-id-filter")).toBe(true);
-    expect(FLAGS.has("--not-a-flag")).toBe(false);
+    expect(unknownKeyPaths(extended, CHART_SCHEMAS["1.22.0"])).toEqual([]);
   });
 
-  it.each(Object.entries(FILTER_MODES))(
-    "every extraArgs flag exists, with every option on (%s)",
-    (_, filters) => {
-      const unknown = extraArgs(allOptions(filters), [ZONE_COM, ZONE_ORG])
-        .map(flagOf)
-        .filter((flag) => !FLAGS.has(flag));
-      expect(unknown).toEqual([]);
-    },
-  );
+  it("chart 1.22.0 requires the policy, 1.21.1 does not", () => {
+    const { policy: _policy, ...withoutPolicy } = chartValues(defaults(), [ZONE_COM], CHECKSUM);
+    expect(validateAgainstChartSchema(withoutPolicy, CHART_SCHEMAS["1.22.0"])).toEqual([
+      " must have required property 'policy'",
+    ]);
+    expect(validateAgainstChartSchema(withoutPolicy, CHART_SCHEMAS["1.21.1"])).toEqual([]);
+  });
 
-  it.each(Object.entries(FILTER_MODES))(
-    "every container argument flag exists, with every option on (%s)",
-    (_, filters) => {
-      const unknown = containerArgs(
-        chartValues(allOptions(filters), [ZONE_COM, ZONE_ORG], CHECKSUM),
-      )
-        .map(flagOf)
-        .filter((flag) => !FLAGS.has(flag));
-      expect(unknown).toEqual([]);
-    },
-  );
-
-  it("every container argument flag exists, with the defaults (--no-cloudflare-proxied)", () => {
-    const unknown = containerArgs(chartValues(defaults(), [ZONE_COM], CHECKSUM))
-      .map(flagOf)
-      .filter((flag) => !FLAGS.has(flag));
-    expect(unknown).toEqual([]);
+  it("each flag list is its version's and holds the flags this program uses", () => {
+    for (const version of EXTERNAL_DNS_VERSIONS) {
+      expect(FLAGS[version].size).toBeGreaterThan(100);
+      expect(FLAGS[version].has("--zone-id-filter")).toBe(true);
+      expect(FLAGS[version].has("--not-a-flag")).toBe(false);
+    }
+    expect(FLAGS["0.21.0"].has("--enable-legacy-annotation-prefix")).toBe(false);
+    expect(FLAGS["0.22.0"].has("--enable-legacy-annotation-prefix")).toBe(false);
+    expect(FLAGS["0.23.0"].has("--enable-legacy-annotation-prefix")).toBe(true);
   });
 });
 
@@ -397,6 +435,7 @@ describe("chartValues", () => {
   it("sets exactly the expected top-level keys", () => {
     expect(Object.keys(chartValues(defaults(), [ZONE_COM], CHECKSUM)).sort()).toEqual(
       [
+        "annotationPrefix",
         "provider",
         "env",
         "sources",
@@ -468,6 +507,7 @@ describe("containerArgs", () => {
       "--domain-filter=apps.example.org",
       "--exclude-domains=internal.example.com",
       "--exclude-domains=legacy.apps.example.org",
+      "--annotation-prefix=external-dns.alpha.kubernetes.io/",
       "--provider=cloudflare",
       `--zone-id-filter=${ZONE_COM}`,
       `--zone-id-filter=${ZONE_ORG}`,
@@ -503,11 +543,40 @@ describe("containerArgs", () => {
       "--txt-owner-id=test-cluster",
       "--txt-prefix=externaldns-%{record_type}.",
       "--domain-filter=example.com",
+      "--annotation-prefix=external-dns.alpha.kubernetes.io/",
       "--provider=cloudflare",
       `--zone-id-filter=${ZONE_COM}`,
       "--no-cloudflare-proxied",
       "--cloudflare-dns-records-per-page=5000",
     ]);
+  });
+
+  it("keeps the legacy annotations effective on each version, and reads only the new prefix when asked", () => {
+    const annotationArgs = (raw: Record<string, string>) =>
+      containerArgs(chartValues(settingsOf(raw), [ZONE_COM], CHECKSUM)).filter((arg) =>
+        arg.includes("annotation-prefix"),
+      );
+    const on = (chartVersion: string, externalDnsVersion: string, annotationPrefix: string) =>
+      annotationArgs({ chartVersion, externalDnsVersion, annotationPrefix });
+    expect(on("1.21.1", "0.21.0", "legacy")).toEqual([]);
+    expect(on("1.21.1", "0.21.0", "current")).toEqual([
+      "--annotation-prefix=external-dns.kubernetes.io/",
+    ]);
+    expect(on("1.22.0", "0.22.0", "legacy")).toEqual([
+      "--annotation-prefix=external-dns.alpha.kubernetes.io/",
+    ]);
+    expect(on("1.22.0", "0.22.0", "current")).toEqual([]);
+    expect(on("1.22.0", "0.23.0", "legacy")).toEqual(["--enable-legacy-annotation-prefix"]);
+    expect(on("1.22.0", "0.23.0", "current")).toEqual([]);
+  });
+
+  it("sets the image tag only for another external-dns than the chart's", () => {
+    const image = (raw: Record<string, string>) =>
+      chartValues(settingsOf(raw), [ZONE_COM], CHECKSUM).image;
+    expect(image({})).toBeUndefined();
+    expect(image({ chartVersion: "1.21.1" })).toBeUndefined();
+    expect(image({ externalDnsVersion: "0.22.0" })).toBeUndefined();
+    expect(image({ externalDnsVersion: "0.23.0" })).toEqual({ tag: "v0.23.0" });
   });
 
   it("skips --txt-owner-id and --txt-prefix when empty, as the template does", () => {
@@ -547,31 +616,37 @@ describe("requiredGatewayCrds", () => {
   const gateways = { name: `gateways.${group}`, version: "v1" };
 
   it("needs nothing for service and ingress", () => {
-    expect(requiredGatewayCrds(["service", "ingress"])).toEqual([]);
-    expect(requiredGatewayCrds([])).toEqual([]);
+    expect(requiredGatewayCrds(["service", "ingress"], "0.22.0")).toEqual([]);
+    expect(requiredGatewayCrds([], "0.22.0")).toEqual([]);
   });
 
   it("needs nothing for sources outside the Gateway API", () => {
-    expect(requiredGatewayCrds(["istio-gateway", "crd", "traefik-proxy"])).toEqual([]);
+    expect(requiredGatewayCrds(["istio-gateway", "crd", "traefik-proxy"], "0.22.0")).toEqual([]);
   });
 
   it("needs Gateways and HTTPRoutes at v1 for gateway-httproute", () => {
-    expect(requiredGatewayCrds(["service", "gateway-httproute"])).toEqual([
+    expect(requiredGatewayCrds(["service", "gateway-httproute"], "0.22.0")).toEqual([
       gateways,
       { name: `httproutes.${group}`, version: "v1" },
     ]);
   });
 
-  // The versions of external-dns 0.21's informers (source/gateway_*.go).
+  // The versions of each release's informers (source/gateway_*.go), as each binary fails or starts.
   it.each([
-    ["gateway-grpcroute", "grpcroutes", "v1"],
-    ["gateway-tlsroute", "tlsroutes", "v1alpha2"],
-    ["gateway-tcproute", "tcproutes", "v1alpha2"],
-    ["gateway-udproute", "udproutes", "v1alpha2"],
+    ["0.21.0", "gateway-grpcroute", "grpcroutes", "v1"],
+    ["0.21.0", "gateway-tlsroute", "tlsroutes", "v1alpha2"],
+    ["0.21.0", "gateway-tcproute", "tcproutes", "v1alpha2"],
+    ["0.21.0", "gateway-udproute", "udproutes", "v1alpha2"],
+    ["0.22.0", "gateway-grpcroute", "grpcroutes", "v1"],
+    ["0.22.0", "gateway-tlsroute", "tlsroutes", "v1"],
+    ["0.22.0", "gateway-tcproute", "tcproutes", "v1alpha2"],
+    ["0.22.0", "gateway-udproute", "udproutes", "v1alpha2"],
+    ["0.23.0", "gateway-tlsroute", "tlsroutes", "v1"],
+    ["0.23.0", "gateway-tcproute", "tcproutes", "v1alpha2"],
   ] as const)(
-    "needs Gateways and the route CRD for %s, at the version external-dns reads",
-    (source, plural, version) => {
-      expect(requiredGatewayCrds([source])).toEqual([
+    "external-dns %s needs Gateways and the route CRD for %s, at the version it reads",
+    (release, source, plural, version) => {
+      expect(requiredGatewayCrds([source], release)).toEqual([
         gateways,
         { name: `${plural}.${group}`, version },
       ]);
@@ -579,7 +654,10 @@ describe("requiredGatewayCrds", () => {
   );
 
   it("names Gateways once for several route sources", () => {
-    const crds = requiredGatewayCrds(["gateway-httproute", "ingress", "gateway-tlsroute"]);
+    const crds = requiredGatewayCrds(
+      ["gateway-httproute", "ingress", "gateway-tlsroute"],
+      "0.22.0",
+    );
     expect(crds.map((crd) => crd.name)).toEqual([
       `gateways.${group}`,
       `httproutes.${group}`,
@@ -588,11 +666,10 @@ describe("requiredGatewayCrds", () => {
   });
 
   it("finds CRDs that are missing or do not serve the needed version", () => {
-    const required = requiredGatewayCrds([
-      "gateway-httproute",
-      "gateway-tlsroute",
-      "gateway-udproute",
-    ]);
+    const required = requiredGatewayCrds(
+      ["gateway-httproute", "gateway-tlsroute", "gateway-udproute"],
+      "0.21.0",
+    );
     const served: Record<string, string[]> = {
       [`gateways.${group}`]: ["v1", "v1beta1"],
       [`httproutes.${group}`]: ["v1"],
@@ -613,6 +690,7 @@ describe("requiredGatewayCrds", () => {
       [{ crd: { name: `grpcroutes.${group}`, version: "v1" } }],
       sources,
       CONFIG_NAMING.key,
+      "0.22.0",
     );
     expect(message).toContain(`but the cluster lacks the Gateway API CRDs grpcroutes.${group};`);
     expect(message).toContain("includes gateway-httproute, gateway-grpcroute,");
@@ -630,19 +708,24 @@ describe("requiredGatewayCrds", () => {
       ],
       sources,
       CONFIG_NAMING.key,
+      "0.21.0",
     );
     expect(message).toContain(
-      `but the cluster lacks the Gateway API CRDs httproutes.${group}; tlsroutes.${group} serves v1, not v1alpha2, the version external-dns reads;`,
+      `but the cluster lacks the Gateway API CRDs httproutes.${group}; tlsroutes.${group} serves v1, not v1alpha2, the version external-dns 0.21.0 reads;`,
     );
     expect(message).toContain(
-      `experimental channel v1.6 or later (external-dns 0.21 reads tlsroutes.${group} at v1alpha2, which the standard channel no longer serves)`,
+      `experimental channel v1.6 or later (external-dns 0.21.0 reads tlsroutes.${group} at v1alpha2, which the standard channel no longer serves)`,
     );
     expect(message).toContain("/experimental-install.yaml");
   });
 
   it("the warning names every CRD it could not check, and why", () => {
     const sources: Source[] = ["gateway-grpcroute"];
-    const message = uncheckedCrdsMessage(requiredGatewayCrds(sources), sources, "ECONNREFUSED");
+    const message = uncheckedCrdsMessage(
+      requiredGatewayCrds(sources, "0.22.0"),
+      sources,
+      "ECONNREFUSED",
+    );
     expect(message).toContain(`gateways.${group} (v1), grpcroutes.${group} (v1)`);
     expect(message).toContain("(ECONNREFUSED)");
   });

@@ -125,6 +125,7 @@ describe("kubernetesApiReader", () => {
     const lookup = await kubernetesApiReader({ kubeconfig }).runningExternalDns("helmed", []);
     expect(lookup.reachable && lookup.running).toEqual({
       deployment: "helmed/external-dns",
+      image: "registry.k8s.io/external-dns/external-dns:v0.14.2",
       args: ["--txt-prefix=externaldns-"],
       managedByPulumi: false,
       helmRelease: {
@@ -139,6 +140,7 @@ describe("kubernetesApiReader", () => {
     const lookup = await kubernetesApiReader({ kubeconfig }).runningExternalDns("adopted", []);
     expect(lookup.reachable && lookup.running).toEqual({
       deployment: "adopted/external-dns",
+      image: "x/external-dns:v0.21.0",
       args: [],
       managedByPulumi: true,
       helmRelease: undefined,

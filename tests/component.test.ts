@@ -81,9 +81,9 @@ describe("new ExternalDns with the fewest arguments", () => {
     }
   });
 
-  it("applies the declared defaults: chart 1.21.1, namespace external-dns, sync, service and ingress, no expiry", () => {
+  it("applies the declared defaults: chart 1.22.0, legacy annotations, namespace external-dns, sync, service and ingress, no expiry", () => {
     const [chart] = run.record.ofType("kubernetes:helm.sh/v4:Chart");
-    expect(chart.inputs.version).toBe("1.21.1");
+    expect(chart.inputs.version).toBe("1.22.0");
     expect(chart.inputs.repositoryOpts).toEqual({
       repo: "https://kubernetes-sigs.github.io/external-dns/",
     });
@@ -98,6 +98,7 @@ describe("new ExternalDns with the fewest arguments", () => {
         "--txt-owner-id=hel1",
         "--txt-prefix=externaldns-%{record_type}.",
         "--domain-filter=example.net",
+        "--annotation-prefix=external-dns.alpha.kubernetes.io/",
         "--interval=1m",
         "--cloudflare-dns-records-per-page=5000",
       ]),

@@ -176,6 +176,7 @@ describe("the rename command", () => {
       ],
       cluster: { kubeconfig: cluster.kubeconfig },
       sources: ["service", "ingress"],
+      annotationPrefixes: ["external-dns.alpha.kubernetes.io/"],
       filter: { domainFilters: ["hel1.example.com"], excludeDomains: [] },
       ...overrides,
     };

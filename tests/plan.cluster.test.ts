@@ -32,6 +32,10 @@ const cluster: LiveClusterChecks = {
     },
     declared: async () => [{ hostname: "web.example.com", source: "service/shop/web" }],
   }),
+  annotatedObjects: async () => ({
+    reachable: true,
+    objects: [{ source: "service/shop/web", keys: ["external-dns.alpha.kubernetes.io/hostname"] }],
+  }),
 };
 
 let code = 0;

@@ -106,7 +106,8 @@ describe("plan for the production stack (human)", () => {
 
   it("shows the chart, its values as YAML and the container arguments", () => {
     expect(human.stdout).toContain(
-      "Chart external-dns 1.21.1 from https://kubernetes-sigs.github.io/external-dns/, release external-dns in namespace external-dns:",
+      "Chart external-dns 1.22.0 (external-dns 0.22.0) from https://kubernetes-sigs.github.io/external-dns/, release external-dns in namespace external-dns:\n" +
+        "  annotations: external-dns 0.22.0 reads external-dns.alpha.kubernetes.io/ only (--annotation-prefix=external-dns.alpha.kubernetes.io/)\n",
     );
     expect(human.stdout).toContain("    provider:\n      name: cloudflare\n");
     expect(human.stdout).toContain(
@@ -130,6 +131,7 @@ describe("plan for the production stack (human)", () => {
         "Cluster checks:",
         "  before any change (preview and up): an external-dns already running in namespace external-dns must use --txt-prefix=externaldns-%{record_type}. and --txt-owner-id=hetzner-production, or the run fails, naming the records this stack would orphan; one this program did not deploy is taken over only by a run with PULUMI_K8S_ENABLE_PATCH_FORCE=true; an unreachable cluster warns",
         "  before any change (preview and up): the Gateway API CRDs gateways.gateway.networking.k8s.io (v1), httproutes.gateway.networking.k8s.io (v1) exist and serve those versions; a missing one fails, an unreachable cluster warns",
+        "  before any change (preview and up): no watched Service, Ingress, Gateway or route carries an external-dns annotation that external-dns 0.22.0 (reading external-dns.alpha.kubernetes.io/) would not read; one annotated only under another prefix fails, naming the objects, an unreachable cluster warns",
         "  after the SopsSecret is applied (up): sops-secrets-operator reports Healthy and Secret cloudflare-api-token holds the new token before the chart rolls; an operator error fails after 5s, no progress after 120s",
       ].join("\n"),
     );

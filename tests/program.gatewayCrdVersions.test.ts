@@ -23,9 +23,9 @@ describe("a Gateway API CRD without the version external-dns reads", () => {
     const error = await rejections.first();
     expect(pulumi.RunError.isInstance(error)).toBe(true);
     expect((error as Error).message).toBe(
-      "external-dns:sources includes gateway-tcproute, but tcproutes.gateway.networking.k8s.io serves v1, not v1alpha2, the version external-dns reads; " +
+      "external-dns:sources includes gateway-tcproute, but tcproutes.gateway.networking.k8s.io serves v1, not v1alpha2, the version external-dns 0.22.0 reads; " +
         "external-dns would fail at start-up. Nothing was changed. Install the Gateway API CRDs, experimental channel v1.6 or later " +
-        "(external-dns 0.21 reads tcproutes.gateway.networking.k8s.io at v1alpha2, which the standard channel no longer serves): " +
+        "(external-dns 0.22.0 reads tcproutes.gateway.networking.k8s.io at v1alpha2, which the standard channel no longer serves): " +
         "kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/experimental-install.yaml, " +
         "or remove the gateway sources.",
     );

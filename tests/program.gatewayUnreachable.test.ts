@@ -20,12 +20,15 @@ beforeAll(async () => {
 });
 
 describe("Gateway API check without a reachable cluster", () => {
-  it("warns once, naming what it could not check (the CRDs, a running external-dns) and why", () => {
+  it("warns once, naming what it could not check (the CRDs, a running external-dns, the annotations) and why", () => {
     expect(warnings).toEqual([
       "could not check that the cluster has the Gateway API CRDs gateways.gateway.networking.k8s.io (v1), httproutes.gateway.networking.k8s.io (v1) " +
         "that gateway-httproute need (connect ECONNREFUSED 127.0.0.1:6443); the check runs again on every preview and up. " +
         "Could not check namespace external-dns for a running external-dns with other TXT registry settings " +
-        "(connect ECONNREFUSED 127.0.0.1:6443); the check runs again on every preview and up.",
+        "(connect ECONNREFUSED 127.0.0.1:6443); the check runs again on every preview and up. " +
+        "Could not check which external-dns annotations the watched objects carry (connect ECONNREFUSED 127.0.0.1:6443); " +
+        "external-dns 0.22.0 reads external-dns.alpha.kubernetes.io/ only (--annotation-prefix=external-dns.alpha.kubernetes.io/); " +
+        "the check runs again on every preview and up.",
     ]);
   });
 

@@ -223,7 +223,7 @@ describe("production stack", () => {
     expect(chart).toMatchObject({
       chart: "external-dns",
       repositoryOpts: { repo: "https://kubernetes-sigs.github.io/external-dns/" },
-      version: "1.21.1",
+      version: "1.22.0",
       name: "external-dns",
       namespace: "external-dns",
     });
@@ -290,6 +290,7 @@ describe("production stack", () => {
       "--domain-filter=example.com",
       "--domain-filter=example.org",
       "--exclude-domains=internal.example.com",
+      "--annotation-prefix=external-dns.alpha.kubernetes.io/",
       "--provider=cloudflare",
       `--zone-id-filter=${PRODUCTION_ZONE_ID}`,
       `--zone-id-filter=${ORG_ZONE_ID}`,

@@ -36,6 +36,7 @@ function replay(observations: SopsSecretObservation[]): ClusterReader & { polls:
     rendersOnly: false,
     servedCrdVersions: async () => ({ reachable: true as const, served: {} }),
     runningExternalDns: async () => ({ reachable: true as const, declared: async () => [] }),
+    annotatedObjects: async () => ({ reachable: true as const, objects: [] }),
     observeSopsSecret: async () => observations[Math.min(reader.polls++, observations.length - 1)],
   };
   return reader;

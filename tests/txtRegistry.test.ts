@@ -405,6 +405,7 @@ describe("the program with an external-dns already running in its namespace", ()
         // clusterStack: the kubeconfig output of the cluster stack
         cluster: { kubeconfig: FAKE_KUBECONFIG },
         sources: ["service", "ingress", "gateway-httproute"],
+        annotationPrefixes: ["external-dns.alpha.kubernetes.io/"],
         filter: {
           domainFilters: ["example.com", "example.org"],
           excludeDomains: ["internal.example.com"],

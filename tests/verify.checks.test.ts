@@ -251,7 +251,7 @@ describe("gateway api checks", () => {
   it("fail a CRD that does not serve the version external-dns reads, naming the experimental channel", () => {
     const tcpRoutes = {
       ...expected,
-      requiredCrds: requiredGatewayCrds(["gateway-tcproute"]),
+      requiredCrds: requiredGatewayCrds(["gateway-tcproute"], "0.22.0"),
     };
     const served = {
       "gateways.gateway.networking.k8s.io": ["v1"],
@@ -270,9 +270,12 @@ describe("gateway api checks", () => {
 describe("declared hostnames", () => {
   it("come from hostname annotations, ingress rules and route hostnames", () => {
     const declared = declaredHostnames(
-      fixture<k8s.V1ServiceList>("services.json").items,
-      fixture<k8s.V1IngressList>("ingresses.json").items,
-      fixture<{ items: [] }>("httproutes.json").items,
+      {
+        services: fixture<k8s.V1ServiceList>("services.json").items,
+        ingresses: fixture<k8s.V1IngressList>("ingresses.json").items,
+        routes: fixture<{ items: [] }>("httproutes.json").items,
+      },
+      ["external-dns.alpha.kubernetes.io/"],
     );
     expect(declared).toEqual([
       { hostname: "api.example.com", source: "service/shop/api" },

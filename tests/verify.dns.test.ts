@@ -24,6 +24,7 @@ const expected: Expectations = {
   domainFilters: ["example.com"],
   excludeDomains: ["internal.example.com"],
   requiredCrds: [],
+  externalDnsVersion: "0.22.0",
 };
 
 const declared = [

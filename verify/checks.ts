@@ -6,6 +6,7 @@
 
 import { RELEASE_NAME } from "../components/chartValues";
 import type { DeclaredHostname } from "../components/declaredHostnames";
+import type { ExternalDnsVersion } from "../components/externalDnsReleases";
 import { crdShortfalls, gatewayApiInstallHint, type RequiredCrd } from "../components/gatewayApi";
 import { type HostnameFilter, managesHostname } from "../components/hostnameFilter";
 import { hasOldName } from "../components/ownershipMovePlan";
@@ -45,6 +46,8 @@ export interface Expectations extends HostnameFilter {
   migrateFromTxtOwnerId?: string;
   /** The Gateway API CRDs the sources need, with the version external-dns reads. */
   requiredCrds: RequiredCrd[];
+  /** The external-dns version the chart runs. */
+  externalDnsVersion: ExternalDnsVersion;
 }
 
 /** Restarts above this many make the restart check warn. */
@@ -368,7 +371,7 @@ export function gatewayApiChecks(
   servedCrdVersions: Record<string, string[] | undefined>,
   expected: Expectations,
 ): CheckResult[] {
-  const hint = `${gatewayApiInstallHint(expected.requiredCrds)}, or remove the gateway sources from external-dns:sources`;
+  const hint = `${gatewayApiInstallHint(expected.requiredCrds, expected.externalDnsVersion)}, or remove the gateway sources from external-dns:sources`;
   return expected.requiredCrds.map((crd) => {
     const [shortfall] = crdShortfalls([crd], (name) => servedCrdVersions[name]);
     const check = crd.name;

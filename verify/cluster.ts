@@ -27,6 +27,8 @@ export interface ClusterObservations extends DeploymentObservation, SecretChainO
 export interface ClusterQuery {
   namespace: string;
   sources: string[];
+  /** The annotation prefixes external-dns reads, the one that wins first. */
+  annotationPrefixes: string[];
   requiredCrds: string[];
 }
 
@@ -65,7 +67,7 @@ export async function observeCluster(
     ),
   ]);
 
-  const declared = await readDeclaredHostnames(kubeConfig, query.sources);
+  const declared = await readDeclaredHostnames(kubeConfig, query.sources, query.annotationPrefixes);
   const log: LogObservation =
     pods.length > 0 ? await podLog(core, namespace, pods[0].metadata?.name ?? "") : { lines: [] };
 

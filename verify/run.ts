@@ -3,7 +3,9 @@
  * should look like from the program itself (through the offline plan), then
  * compares it with the live cluster, Cloudflare and DNS.
  */
+
 import type * as k8s from "@kubernetes/client-node";
+import { annotationReading } from "../components/externalDnsReleases";
 import { requiredGatewayCrds } from "../components/gatewayApi";
 import { managesHostname } from "../components/hostnameFilter";
 import { buildPlan } from "../plan/report";
@@ -72,6 +74,10 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
   const cluster = await observeCluster(options.kubeConfig, {
     namespace: expected.namespace,
     sources: loaded.settings.sources,
+    annotationPrefixes: annotationReading(
+      loaded.settings.externalDnsVersion,
+      loaded.settings.annotationPrefix,
+    ).prefixes,
     requiredCrds: expected.requiredCrds.map((crd) => crd.name),
   });
 
@@ -131,6 +137,7 @@ export function expectations(settings: Settings, containerArgs: string[]): Expec
     excludeDomains: settings.excludeDomains,
     regexDomainFilter: settings.regexDomainFilter,
     regexDomainExclusion: settings.regexDomainExclusion,
-    requiredCrds: requiredGatewayCrds(settings.sources),
+    requiredCrds: requiredGatewayCrds(settings.sources, settings.externalDnsVersion),
+    externalDnsVersion: settings.externalDnsVersion,
   };
 }

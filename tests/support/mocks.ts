@@ -48,6 +48,8 @@ export interface MockOptions {
   /** An external-dns already running in the stack's namespace, and what the cluster declares. */
   runningExternalDns?: OfflineWorld["runningExternalDns"];
   declaredHostnames?: OfflineWorld["declaredHostnames"];
+  /** Watched objects with external-dns annotations; default none. */
+  annotatedObjects?: OfflineWorld["annotatedObjects"];
   /** The project's stack files the program checks the stack against; default none. */
   stackFiles?: StackFile[];
   /** Why the stack files cannot be read; undefined: they can. */
@@ -69,6 +71,7 @@ export function testWorld(options: MockOptions = {}): OfflineWorld {
     operatorStatus: options.operatorStatus,
     runningExternalDns: options.runningExternalDns,
     declaredHostnames: options.declaredHostnames,
+    annotatedObjects: options.annotatedObjects,
     stackFiles: () => {
       if (options.stackFilesError) throw new Error(options.stackFilesError);
       return options.stackFiles ?? [];
