@@ -80,9 +80,9 @@ describe("a TypeScript program that composes ExternalDns with resources of its o
     try {
       const refused = await gateway.up([], { timeoutMs: 180_000 });
       expect(refused.exitCode, describeRun(refused)).not.toBe(0);
-      // The realworld cluster serves TCPRoute at v1 only; external-dns 0.21 reads v1alpha2.
+      // The realworld cluster serves TCPRoute at v1 only; external-dns 0.22.0 reads v1alpha2.
       expect(refused.output).toContain(
-        "sources includes gateway-tcproute, but tcproutes.gateway.networking.k8s.io serves v1, not v1alpha2, the version external-dns reads;",
+        "sources includes gateway-tcproute, but tcproutes.gateway.networking.k8s.io serves v1, not v1alpha2, the version external-dns 0.22.0 reads;",
       );
       expect(refused.output.split("\n").filter((line) => /^\s+at /.test(line))).toEqual([]);
       expect(suite.api.state.tokens()).toHaveLength(tokensBefore);

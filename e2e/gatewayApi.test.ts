@@ -69,7 +69,7 @@ describe("a reachable cluster without a Gateway API CRD, or without the version 
     expect(up.exitCode, describeRun(up)).not.toBe(0);
     expect(up.output).toContain(
       `external-dns:sources includes gateway-tlsroute, gateway-tcproute, but the cluster lacks the Gateway API CRDs ${TLSROUTES}; ` +
-        `${TCPROUTES} serves v1, not v1alpha2, the version external-dns reads;`,
+        `${TCPROUTES} serves v1, not v1alpha2, the version external-dns 0.22.0 reads;`,
     );
     expect(up.output).toContain(
       "Nothing was changed. Install the Gateway API CRDs, experimental channel v1.6 or later",

@@ -112,6 +112,8 @@ const suite = useStackSuite({
     "external-dns:policy": "sync",
     "external-dns:interval": "2s",
     "external-dns:recordsPerPage": 5000,
+    // The takeover by external-dns 0.21; e2e/upgrade.test.ts moves a stack on from chart 1.21.1 to 1.22.0.
+    "external-dns:chartVersion": "1.21.1",
   },
   prepare: installManually,
 });

@@ -1,5 +1,5 @@
 /**
- * Records for real: the real external-dns 0.21 runs as the chart's pod (its
+ * Records for real: the real external-dns 0.22.0 (chart 1.22.0, the default) runs as the chart's pod (its
  * args, the operator's Secret, the ServiceAccount's RBAC) against the
  * Cloudflare stand-in, and makes, keeps and deletes records as the stack's
  * config says. Tests run in order and build on each other.
@@ -51,7 +51,7 @@ const FOREIGN: SeedRecord[] = [
 
 const suite = useStackSuite({
   stack: "records",
-  tools: ["external-dns"],
+  tools: ["external-dns-v0.22.0"],
   config: {
     "external-dns:sources": ["service", "ingress", "gateway-httproute"],
     "external-dns:excludeDomains": ["internal.example.com"],

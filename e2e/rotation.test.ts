@@ -26,7 +26,7 @@ import { STACK_ZONES, useStackSuite } from "./support/stackSuite";
 
 const suite = useStackSuite({
   stack: "rotation",
-  tools: ["external-dns"],
+  tools: ["external-dns-v0.22.0"],
   config: {
     "external-dns:tokenRotationDays": 30,
     "external-dns:sources": ["service"],

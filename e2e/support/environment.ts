@@ -7,7 +7,9 @@
  * | ------------------------------------ | -------------------------------------------------------------------------------------- |
  * | `PATH`                               | `pulumi` (3.x, with `pulumi-language-nodejs` beside it or on PATH), `sops` (the program |
  * |                                      | encrypts with it), `age-keygen` (operatorErrors.test.ts makes a foreign key with it),   |
- * |                                      | `external-dns` 0.21 (records and rotation run it for the chart's pod, externalDns.ts),  |
+ * |                                      | `external-dns-v0.22.0` (chart 1.22.0's pods: records, rotation, externalDns.ts),        |
+ * |                                      | `external-dns` 0.21 and `external-dns-v0.23.0` (upgrade.test.ts; migration.test.ts and  |
+ * |                                      | ownershipByPrefix.test.ts run 0.21),                                                  |
  * |                                      | `helm` (migration.test.ts installs the old chart 1.14.5 with it), and for              |
  * |                                      | migration.test.ts `external-dns-v0.14.2` (external-dns 0.14.2, the old installation's  |
  * |                                      | binary) and `openssl` (a certificate for its api.cloudflare.com, cloudflareProxy.ts)    |
@@ -221,6 +223,12 @@ const TOOL_HINTS: Record<string, string> = {
   "external-dns-v0.14.2":
     "external-dns 0.14.2 named external-dns-v0.14.2 (GOBIN=<dir> go install sigs.k8s.io/external-dns@v0.14.2, then rename it; .ci/install-tools.sh ensure_old_external_dns does both)",
   openssl: "openssl (apt-get install openssl)",
+  "external-dns-v0.22.0":
+    "external-dns 0.22.0 named external-dns-v0.22.0 (realworld/build.sh external-dns-next builds it: a plain go install fails on module versions the Go proxy does not serve)",
+  "external-dns-v0.23.0":
+    "external-dns 0.23.0 named external-dns-v0.23.0 (realworld/build.sh external-dns-next builds it, with Go 1.27)",
+  "pulumi-language-yaml":
+    "the Pulumi YAML language host, next to pulumi (realworld/build.sh builds it)",
 };
 
 function missingTools(tools: readonly string[]): string[] {

@@ -45,8 +45,17 @@ const POLL_MS = 250;
 /** The kubelet's crash back-off: 10 s, doubling up to 5 minutes (CrashLoopBackOff). */
 const RESTART_BACKOFF_MS = { initial: 10_000, max: 300_000 };
 const TOKEN_SECONDS = 3_600;
-/** The image tag of chart 1.21.1's pods, which run `external-dns` from PATH (0.21.0). */
-const PATH_TAG = "v0.21.0";
+/**
+ * The binary on PATH for each image tag the supported charts run: chart
+ * 1.21.1's v0.21.0 is `external-dns`; 1.22.0's v0.22.0 and the v0.23.0 a
+ * stack can choose are `external-dns-v0.22.0` and `external-dns-v0.23.0`
+ * (../shared/realworld builds them; environment.ts lists where they come from).
+ */
+export const PATH_BINARIES: Record<string, string> = {
+  "v0.21.0": "external-dns",
+  "v0.22.0": "external-dns-v0.22.0",
+  "v0.23.0": "external-dns-v0.23.0",
+};
 
 /** One external-dns process: which pod it stood for, when it ran, how it ended. */
 export interface ProcessRecord {
@@ -83,9 +92,9 @@ export interface ExternalDnsOptions {
   kubeConfig?: KubeConfig;
   /**
    * How to run pods of other external-dns versions, by image tag (`v0.14.2`):
-   * the binary and the environment that reaches the stand-in. Pods of image
-   * tag v0.21.0 run `external-dns` from PATH with CLOUDFLARE_BASE_URL; any
-   * other tag without a runtime is an error.
+   * the binary and the environment that reaches the stand-in. Pods of the tags
+   * in PATH_BINARIES run that binary with CLOUDFLARE_BASE_URL; any other tag
+   * without a runtime is an error.
    */
   runtimes?: Record<string, ExternalDnsRuntime>;
 }
@@ -313,10 +322,11 @@ export class ExternalDnsPods {
 
   #runtimeFor(image: string): ExternalDnsRuntime {
     const tag = image.slice(image.lastIndexOf(":") + 1);
+    const binary = PATH_BINARIES[tag];
     const runtime =
       this.#options.runtimes?.[tag] ??
-      (tag === PATH_TAG
-        ? { binary: "external-dns", env: { CLOUDFLARE_BASE_URL: this.#options.cloudflareBaseUrl } }
+      (binary
+        ? { binary, env: { CLOUDFLARE_BASE_URL: this.#options.cloudflareBaseUrl } }
         : undefined);
     // A pod of a version nobody built must not quietly run another version.
     if (!runtime) throw new Error(`no external-dns binary for image ${image} (tag ${tag})`);

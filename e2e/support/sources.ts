@@ -7,7 +7,11 @@
  */
 import type { Cluster, KubeObject, ObjectRef } from "./cluster";
 
-export const HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname";
+/** The prefix external-dns's annotations had up to 0.21 (and keep on every version, annotationPrefix legacy). */
+export const LEGACY_PREFIX = "external-dns.alpha.kubernetes.io/";
+/** The prefix external-dns reads by default from 0.22.0 on. */
+export const CURRENT_PREFIX = "external-dns.kubernetes.io/";
+export const HOSTNAME_ANNOTATION = `${LEGACY_PREFIX}hostname`;
 const GATEWAY_API = "gateway.networking.k8s.io/v1";
 
 export const serviceRef = (namespace: string, name: string): ObjectRef => ({
@@ -41,19 +45,20 @@ export const httpRouteRef = (namespace: string, name: string): ObjectRef => ({
 /** A load balancer's address as Kubernetes reports it: an IP, or a hostname (which gets a CNAME). */
 export type LoadBalancerAddress = { ip: string } | { hostname: string };
 
-/** A LoadBalancer Service with the hostname annotation and its load balancer's addresses. */
+/** A LoadBalancer Service with the hostname annotation (under `prefix`) and its load balancer's addresses. */
 export async function loadBalancerService(
   cluster: Cluster,
   namespace: string,
   name: string,
   hostname: string,
   addresses: LoadBalancerAddress[],
+  prefix = LEGACY_PREFIX,
 ): Promise<KubeObject> {
   const ref = serviceRef(namespace, name);
   await cluster.create(ref, {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name, namespace, annotations: { [HOSTNAME_ANNOTATION]: hostname } },
+    metadata: { name, namespace, annotations: { [`${prefix}hostname`]: hostname } },
     spec: {
       type: "LoadBalancer",
       selector: { app: name },
