@@ -97,7 +97,7 @@ describe("no reachable cluster", () => {
     });
     expect(preview.exitCode, describeRun(preview)).toBe(0);
     expect(preview.output).toMatch(
-      /warning: could not check that the cluster has the Gateway API CRDs gateways\.gateway\.networking\.k8s\.io \(v1\), tlsroutes\.gateway\.networking\.k8s\.io \(v1alpha2\), tcproutes\.gateway\.networking\.k8s\.io \(v1alpha2\) that gateway-tlsroute, gateway-tcproute need \(.+\); the check runs again on every preview and up\./,
+      /warning: could not check that the cluster has the Gateway API CRDs gateways\.gateway\.networking\.k8s\.io \(v1\), tlsroutes\.gateway\.networking\.k8s\.io \(v1\), tcproutes\.gateway\.networking\.k8s\.io \(v1alpha2\) that gateway-tlsroute, gateway-tcproute need \(.+\); the check runs again on every preview and up\./,
     );
   });
 });
