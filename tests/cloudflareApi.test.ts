@@ -345,10 +345,11 @@ describe("minted token scoping", () => {
     expectError(await call("GET", `/zones/${COM.id}/dns_records`, api.bootstrapToken), 403, 10000);
   });
 
-  it("refuses unknown and missing tokens in Cloudflare's error shape", async () => {
-    expectError(await call("GET", `/zones/${COM.id}`, "x".repeat(40)), 401, 1000);
-    expectError(await call("GET", `/zones/${COM.id}`), 400, 6003);
-    expect(await verifyToken({ token: "x".repeat(40), baseUrl: api.url })).toEqual({
+  it("refuses unknown and missing tokens in Cloudflare's error shape (per route: tests/cloudflareFaults.test.ts)", async () => {
+    expectError(await call("GET", `/zones/${COM.id}`, "x".repeat(40)), 403, 9109);
+    expectError(await call("GET", "/user/tokens/verify", "x".repeat(40)), 401, 1000);
+    expectError(await call("GET", `/zones/${COM.id}`), 400, 9106);
+    expect(await verifyToken({ token: "x".repeat(40), baseUrl: api.url })).toMatchObject({
       kind: "rejected",
       httpStatus: 401,
     });

@@ -15,9 +15,17 @@
  * `CLOUDFLARE_BASE_URL` for external-dns. Token values never appear in the
  * request log or in the state views; read one explicitly with
  * `state.tokenValue(id)` or `bootstrapToken`.
+ *
+ * It refuses a missing, malformed, unknown, revoked, expired or IP-restricted
+ * token with the answer Cloudflare gives on that route (cloudflare/auth.ts),
+ * holds to Cloudflare's rate limit (cloudflare/limits.ts, `setRateLimit`) and
+ * batch limit per zone plan (cloudflare/records.ts), and answers with faults a
+ * test injects (cloudflare/faults.ts, `injectFault`).
  */
 // The modules are in ./cloudflare/, one per part of the stand-in; this index re-exports its API.
 export { ApiError } from "./cloudflare/errors";
+export type { Fault, FaultRule, InjectedFault } from "./cloudflare/faults";
+export { CLOUDFLARE_RATE_LIMIT, type RateLimit } from "./cloudflare/limits";
 export {
   type Account,
   API_PREFIX,
@@ -28,15 +36,18 @@ export {
   DNS_WRITE_GROUP_ID,
   type DnsRecord,
   type PermissionGroup,
+  REVOKED,
   type SeedRecord,
   type TokenCondition,
   type TokenOwner,
   type TokenPolicy,
+  type TokenStatus,
   type TokenView,
   ZONE_READ_GROUP_ID,
   ZONE_SCOPE,
   type Zone,
 } from "./cloudflare/model";
+export { batchLimit } from "./cloudflare/records";
 export {
   DNS_WRITE_KINDS,
   type RecordedRequest,

@@ -5,12 +5,19 @@ import { randomBytes } from "node:crypto";
 // Errors and helpers
 // ---------------------------------------------------------------------------
 
+/** An error Cloudflare nests under another in `error_chain`. */
+export interface ChainedError {
+  code: number;
+  message: string;
+}
+
 /** An answer in Cloudflare's error envelope. Codes follow what Cloudflare is seen to send. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: number,
     message: string,
+    readonly extra: { chain?: ChainedError[]; headers?: Record<string, string> } = {},
   ) {
     super(message);
   }

@@ -27,7 +27,11 @@ export interface Zone {
   accountId: string;
   status: "active" | "pending";
   type: "full" | "partial" | "secondary";
-  /** external-dns reads plan.is_subscribed to allow comments over 100 characters. */
+  /**
+   * Free (default, as DEFAULT_ZONES are) or a paid plan. external-dns reads
+   * plan.is_subscribed to allow comments over 100 characters; batches are
+   * limited by plan (records.ts).
+   */
   paidPlan: boolean;
   createdOn: string;
 }
@@ -54,14 +58,24 @@ export interface TokenCondition {
 
 export type TokenOwner = { kind: "user" } | { kind: "account"; accountId: string };
 
+/**
+ * The API's token statuses ("active", "disabled", "expired": the provider's
+ * schema, terraform-provider-cloudflare@v0.0.0-20260824180050-4f360d592a7d/
+ * internal/services/api_token/schema.go:131), and the one Cloudflare gives a
+ * token it found exposed, which the provider drops from state on read so that
+ * the next apply mints a new one (api_token/resource.go:182-194).
+ */
+export const REVOKED = "revoked (exposed)";
+export type TokenStatus = "active" | "disabled" | "expired" | typeof REVOKED;
+
 /** A token as the state holds it, without its value. */
 export interface TokenView {
   id: string;
   owner: TokenOwner;
   name: string;
   /** The stored status; `effectiveStatus` says "expired" once expires_on has passed. */
-  status: "active" | "disabled" | "expired";
-  effectiveStatus: "active" | "disabled" | "expired";
+  status: TokenStatus;
+  effectiveStatus: TokenStatus;
   policies: TokenPolicy[];
   condition?: TokenCondition;
   expiresOn?: string;

@@ -214,6 +214,16 @@ export function writeRecord(op: "post" | "put" | "patch" | "delete") {
   };
 }
 
+/**
+ * Changes one batch may hold, by zone plan: Free 200; Pro, Business and
+ * Enterprise 3,500. The stand-in's zones are Free unless made with `paidPlan`
+ * (their JSON says plan "free", or "pro").
+ * https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/
+ */
+export function batchLimit(zone: Zone): number {
+  return zone.paidPlan ? 3500 : 200;
+}
+
 /** POST /zones/{id}/dns_records/batch: deletes, then patches, puts, posts; all or nothing. */
 export function batchRecords(ctx: Context): Reply {
   const body = bodyObject(ctx.body);
@@ -229,7 +239,15 @@ export function batchRecords(ctx: Context): Reply {
   const puts = list("puts").map(({ id, ...fields }): Change => ({ op: "put", id, fields }));
   const posts = list("posts").map((fields): Change => ({ op: "post", fields }));
   const changes = [...deletes, ...patches, ...puts, ...posts];
-  const results = commitChanges(ctx, zoneToWrite(ctx, changes), changes);
+  const zone = zoneToWrite(ctx, changes);
+  const limit = batchLimit(zone);
+  // No recorded answer to an oversized batch was found: the stand-in refuses
+  // it with its own 400/1001, as it answers other bodies it cannot take.
+  if (changes.length > limit)
+    throw badRequest(
+      `A batch on this zone's plan takes at most ${limit} changes; given ${changes.length}`,
+    );
+  const results = commitChanges(ctx, zone, changes);
   const groups = { deletes, patches, puts, posts };
   const result: Record<string, unknown[]> = {};
   let offset = 0;

@@ -1,4 +1,5 @@
 /** The log of every request the stand-in answered, and the kinds of request it tells apart. */
+import type { Fault } from "./faults";
 
 // ---------------------------------------------------------------------------
 // Request log
@@ -39,17 +40,20 @@ export interface RecordedRequest {
   query: Record<string, string | string[]>;
   kind: RequestKind;
   zoneId?: string;
-  /** "bootstrap", a minted token's id, "unknown" (a value nobody issued) or "none". */
+  /** "bootstrap", a minted token's id, "unknown" (a value nobody issued, or malformed) or "none". */
   tokenId: string;
   /** For DNS writes: the names (FQDNs) of the records the request asked to change, refused or not. */
   recordNames?: string[];
+  /** The answer's status; 0 for a dropped connection. */
   status: number;
+  /** The injected fault the request met (CloudflareApi.injectFault), if any. */
+  fault?: Fault["type"];
   /** Epoch milliseconds when the request arrived. */
   time: number;
 }
 
 export type RequestFilter =
-  | Partial<Pick<RecordedRequest, "kind" | "zoneId" | "tokenId" | "method" | "status">>
+  | Partial<Pick<RecordedRequest, "kind" | "zoneId" | "tokenId" | "method" | "status" | "fault">>
   | ((request: RecordedRequest) => boolean);
 
 /** Every request the stand-in answered, in order. Holds no token values. */
@@ -91,6 +95,11 @@ export class RequestLog {
     return this.count(
       (entry) => DNS_WRITE_KINDS.has(entry.kind) && (!zoneId || entry.zoneId === zoneId),
     );
+  }
+
+  /** Requests that met an injected fault, of one type or any. */
+  faults(type?: Fault["type"]): number {
+    return this.count((entry) => entry.fault !== undefined && (!type || entry.fault === type));
   }
 
   clear(): void {

@@ -1,11 +1,17 @@
-/** The HTTP side: authentication, answers in Cloudflare's envelope, and the running server. */
+/**
+ * The HTTP side: answers in Cloudflare's envelope, injected faults, the rate
+ * limit, and the running server with the facade tests drive it by.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { checkTokenUsable } from "./auth";
+import { setTimeout as sleep } from "node:timers/promises";
+import { authenticate, presentedToken } from "./auth";
 import type { Caller, Reply } from "./context";
-import { ApiError, badRequest, timestamp, tokenValue } from "./errors";
-import { API_PREFIX } from "./model";
-import { DNS_WRITE_KINDS, type RecordedRequest, type RequestKind, RequestLog } from "./requestLog";
+import { ApiError, badRequest, tokenValue } from "./errors";
+import { FaultInjector, type FaultRule, type InjectedFault } from "./faults";
+import { CLOUDFLARE_RATE_LIMIT, type RateLimit, RateLimiter, tooManyRequests } from "./limits";
+import { API_PREFIX, type TokenView } from "./model";
+import { DNS_WRITE_KINDS, type RecordedRequest, RequestLog } from "./requestLog";
 import { matchRoute } from "./routes";
 import { type CloudflareApiOptions, CloudflareState } from "./state";
 
@@ -22,11 +28,6 @@ interface IpOverrides {
 function remoteIp(request: IncomingMessage): string {
   const address = request.socket.remoteAddress ?? "127.0.0.1";
   return address.startsWith("::ffff:") ? address.slice("::ffff:".length) : address;
-}
-
-function bearerToken(request: IncomingMessage): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "");
-  return match?.[1];
 }
 
 function queryRecord(query: URLSearchParams): Record<string, string | string[]> {
@@ -53,40 +54,40 @@ function parseBody(text: string): unknown {
   }
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json" });
-  response.end(JSON.stringify(body));
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
 }
 
-function errorBody(error: ApiError) {
+function send(response: ServerResponse, answer: Answer): void {
+  response.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
+  response.end(JSON.stringify(answer.body));
+}
+
+function errorAnswer(error: ApiError): Answer {
+  const { chain, headers } = error.extra;
+  const detail = { code: error.code, message: error.message };
   return {
-    success: false,
-    errors: [{ code: error.code, message: error.message }],
-    messages: [],
-    result: null,
+    status: error.status,
+    headers,
+    body: {
+      success: false,
+      errors: [chain ? { ...detail, error_chain: chain } : detail],
+      messages: [],
+      result: null,
+    },
   };
 }
 
-/** Resolves the caller, or throws Cloudflare's answer for a missing, unknown or unusable token. */
-function authenticate(
-  state: CloudflareState,
-  value: string | undefined,
-  clientIp: string,
-  kind: RequestKind,
-): Caller {
-  if (value === undefined)
-    throw new ApiError(
-      400,
-      6003,
-      "Invalid request headers: missing or malformed Authorization header",
-    );
-  const id = state.tokenIdForValue(value);
-  if (id === "bootstrap") return { kind: "bootstrap" };
-  const token = id && state.storedToken(id);
-  if (!token) throw new ApiError(401, 1000, "Invalid API Token");
-  checkTokenUsable(state, token, clientIp, kind);
-  token.lastUsedOn = timestamp(state.now());
-  return { kind: "token", token };
+/**
+ * The rate limit bucket a caller counts in: the user's for the bootstrap token
+ * and user tokens, its own for an account token (limits.ts).
+ */
+function rateBucket(caller: Caller): string {
+  if (caller.kind === "token" && caller.token.owner.kind === "account")
+    return `account token ${caller.token.id}`;
+  return "user";
 }
 
 /** Finds the route and fills in what the log says about the request. */
@@ -110,19 +111,53 @@ function locate(request: IncomingMessage, url: URL, entry: RecordedRequest) {
   throw new ApiError(404, 7000, "No route for that URI");
 }
 
+/** What a request meets besides the state: client IP overrides, the rate limit, faults. */
+interface Surroundings {
+  overrides: IpOverrides;
+  limiter: RateLimiter;
+  faults: FaultInjector;
+}
+
+/**
+ * Injected faults come first, as a failing edge would answer before the API;
+ * then authentication, the rate limit of the authenticated caller, the route.
+ */
 async function handle(
   state: CloudflareState,
-  overrides: IpOverrides,
+  around: Surroundings,
   request: IncomingMessage,
   entry: RecordedRequest,
-): Promise<{ status: number; body: unknown }> {
+): Promise<Answer | "drop"> {
   const url = new URL(request.url ?? "/", "http://stand-in");
-  const value = bearerToken(request);
-  entry.tokenId = value === undefined ? "none" : (state.tokenIdForValue(value) ?? "unknown");
+  const header = request.headers.authorization;
+  const presented = presentedToken(header);
+  entry.tokenId = presented.kind === "missing" ? "none" : "unknown";
+  if (presented.kind === "value")
+    entry.tokenId = state.tokenIdForValue(presented.value) ?? "unknown";
   const { route, params } = locate(request, url, entry);
+  const fault = around.faults.next(route.kind);
+  entry.fault = fault?.type;
+  if (fault?.type === "drop") return "drop";
+  if (fault?.type === "slow") await sleep(fault.delayMs);
+  if (fault?.type === "rateLimited")
+    throw tooManyRequests(
+      fault.retryAfterSeconds * 1000,
+      around.limiter.limit || CLOUDFLARE_RATE_LIMIT,
+    );
+  // No recorded body of a Cloudflare 5xx was found, so the envelope carries no
+  // error. Clients act on the status: cloudflare-go v7.9.0 retries it
+  // (internal/requestconfig/requestconfig.go:273-277), external-dns 0.22.0
+  // makes it a soft error (provider/cloudflare/cloudflare.go:244-247).
+  if (fault?.type === "status")
+    return {
+      status: fault.status,
+      body: { success: false, errors: [], messages: [], result: null },
+    };
   const text = await readText(request);
+  const overrides = around.overrides;
   const clientIp = overrides.byToken.get(entry.tokenId) ?? overrides.all ?? remoteIp(request);
-  const caller = authenticate(state, value, clientIp, route.kind);
+  const caller = authenticate(state, header, clientIp, route.kind);
+  around.limiter.take(rateBucket(caller));
   const touched: string[] = [];
   let reply: Reply;
   try {
@@ -169,6 +204,29 @@ export interface CloudflareApi {
    * (127.0.0.1). A per-token IP wins over the one for all.
    */
   setClientIp(ip: string | undefined, tokenId?: string): void;
+  /**
+   * Revokes token `id` as Cloudflare revokes a token it finds exposed: the
+   * token stays, with status "revoked (exposed)"; every route but verify
+   * refuses it, verify reports the status.
+   */
+  revokeToken(id: string): TokenView;
+  /** Deletes token `id` by hand, as in the dashboard; false if there was none. */
+  deleteToken(id: string): boolean;
+  /**
+   * Cloudflare's rate limit: `requests` per `windowMs` per user (the bootstrap
+   * and user tokens together) and per account token, then 429 with
+   * `retry-after` for a whole window. Unset fields take Cloudflare's (1,200 per
+   * 300,000 ms); `false` turns it off. Counts start again.
+   */
+  setRateLimit(limit: Partial<RateLimit> | false): void;
+  /**
+   * Answers requests of some kinds with a 5xx, a 429, late or not at all
+   * (faults.ts). Faulted requests are logged with `fault` set
+   * (`requests.faults()` counts them).
+   */
+  injectFault(rule: FaultRule): InjectedFault;
+  /** Removes every injected fault. */
+  clearFaults(): void;
   /** Serves HTTP on a connection made elsewhere (a TLS socket from cloudflareProxy.ts). */
   acceptConnection(socket: Socket): void;
   close(): Promise<void>;
@@ -177,17 +235,21 @@ export interface CloudflareApi {
 class RunningApi implements CloudflareApi {
   readonly requests = new RequestLog();
   readonly #bootstrap: string;
-  readonly #overrides: IpOverrides = { byToken: new Map() };
+  readonly #around: Surroundings;
   #server?: Server;
   #url = "";
 
   constructor(
     readonly state: CloudflareState,
     bootstrap: string,
-    clientIp: string | undefined,
+    options: CloudflareApiOptions,
   ) {
     this.#bootstrap = bootstrap;
-    this.#overrides.all = clientIp;
+    this.#around = {
+      overrides: { all: options.clientIp, byToken: new Map() },
+      limiter: new RateLimiter(options.rateLimit),
+      faults: new FaultInjector(),
+    };
   }
 
   get url(): string {
@@ -203,9 +265,30 @@ class RunningApi implements CloudflareApi {
   }
 
   setClientIp(ip: string | undefined, tokenId?: string): void {
-    if (tokenId === undefined) this.#overrides.all = ip;
-    else if (ip === undefined) this.#overrides.byToken.delete(tokenId);
-    else this.#overrides.byToken.set(tokenId, ip);
+    const overrides = this.#around.overrides;
+    if (tokenId === undefined) overrides.all = ip;
+    else if (ip === undefined) overrides.byToken.delete(tokenId);
+    else overrides.byToken.set(tokenId, ip);
+  }
+
+  revokeToken(id: string): TokenView {
+    return this.state.revokeToken(id);
+  }
+
+  deleteToken(id: string): boolean {
+    return this.state.deleteToken(id);
+  }
+
+  setRateLimit(limit: Partial<RateLimit> | false): void {
+    this.#around.limiter.set(limit);
+  }
+
+  injectFault(rule: FaultRule): InjectedFault {
+    return this.#around.faults.add(rule);
+  }
+
+  clearFaults(): void {
+    this.#around.faults.clear();
   }
 
   acceptConnection(socket: Socket): void {
@@ -230,16 +313,18 @@ class RunningApi implements CloudflareApi {
       status: 0,
       time: Date.now(),
     };
-    let answer: { status: number; body: unknown };
+    let answer: Answer | "drop";
     try {
-      answer = await handle(this.state, this.#overrides, request, entry);
+      answer = await handle(this.state, this.#around, request, entry);
     } catch (error) {
-      const apiError = error instanceof ApiError ? error : new ApiError(500, 10001, String(error));
-      answer = { status: apiError.status, body: errorBody(apiError) };
+      answer = errorAnswer(
+        error instanceof ApiError ? error : new ApiError(500, 10001, String(error)),
+      );
     }
-    entry.status = answer.status;
+    entry.status = answer === "drop" ? 0 : answer.status;
     this.requests.add(entry);
-    send(response, answer.status, answer.body);
+    if (answer === "drop") request.socket.destroy();
+    else send(response, answer);
   }
 
   async close(): Promise<void> {
@@ -257,7 +342,7 @@ export async function startCloudflareApi(
   options: CloudflareApiOptions = {},
 ): Promise<CloudflareApi> {
   const bootstrap = options.bootstrapToken ?? tokenValue();
-  const api = new RunningApi(new CloudflareState(options, bootstrap), bootstrap, options.clientIp);
+  const api = new RunningApi(new CloudflareState(options, bootstrap), bootstrap, options);
   await api.listen();
   return api;
 }

@@ -1,5 +1,6 @@
 /** The stand-in's state: accounts, zones, permission groups, tokens and DNS records. */
 import { hexId, PRIORITY_TYPES, timestamp, tokenValue } from "./errors";
+import type { RateLimit } from "./limits";
 import {
   type Account,
   DEFAULT_ACCOUNT,
@@ -8,6 +9,7 @@ import {
   DNS_WRITE_GROUP_ID,
   type DnsRecord,
   type PermissionGroup,
+  REVOKED,
   type SeedRecord,
   type StoredToken,
   type TokenCondition,
@@ -37,6 +39,8 @@ export interface CloudflareApiOptions {
   clientIp?: string;
   /** Clock for expiry and timestamps; default the real one. */
   now?: () => Date;
+  /** The per-user rate limit (see CloudflareApi.setRateLimit); default Cloudflare's, `false` for none. */
+  rateLimit?: Partial<RateLimit> | false;
 }
 
 /** Accounts, zones, permission groups, tokens and DNS records. */
@@ -175,6 +179,11 @@ export class CloudflareState {
     if (!stored) throw new Error(`no token ${id}`);
     Object.assign(stored, change, { modifiedOn: timestamp(this.now()) });
     return this.#view(stored);
+  }
+
+  /** Revokes a token as Cloudflare does one it finds exposed: kept, with status REVOKED. */
+  revokeToken(id: string): TokenView {
+    return this.updateToken(id, { status: REVOKED });
   }
 
   deleteToken(id: string): boolean {

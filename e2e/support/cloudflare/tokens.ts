@@ -72,6 +72,7 @@ function tokenInput(state: CloudflareState, body: unknown) {
   if (typeof name !== "string" || name === "") throw badRequest("name is required");
   if (!Array.isArray(policies) || policies.length === 0)
     throw badRequest("policies must be a non-empty array");
+  // The statuses a client may set (api_token/schema.go:131 in the provider); "revoked (exposed)" is Cloudflare's.
   if (status !== undefined && !["active", "disabled", "expired"].includes(status as string))
     throw badRequest(`status must be active, disabled or expired; given ${String(status)}`);
   return {
