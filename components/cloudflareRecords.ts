@@ -40,7 +40,7 @@ export async function listDnsRecords(
 ): Promise<DnsRecord[]> {
   const records: DnsRecord[] = [];
   for (let page = 1; ; page++) {
-    const body = (await call(
+    const body = (await callCloudflare(
       access,
       "GET",
       `/zones/${zoneId}/dns_records?per_page=${PAGE_SIZE}&page=${page}`,
@@ -76,7 +76,9 @@ export async function listZones(
 
 /** A zone's name, by its ID (needs Zone Read on it). */
 export async function zoneName(access: CloudflareAccess, zoneId: string): Promise<string> {
-  const body = (await call(access, "GET", `/zones/${zoneId}`)) as { result: { name: string } };
+  const body = (await callCloudflare(access, "GET", `/zones/${zoneId}`)) as {
+    result: { name: string };
+  };
   return body.result.name;
 }
 
@@ -95,14 +97,15 @@ export async function batchDnsRecords(
   zoneId: string,
   changes: { posts?: NewTxtRecord[]; deletes?: string[]; patches?: TxtContentChange[] },
 ): Promise<void> {
-  await call(access, "POST", `/zones/${zoneId}/dns_records/batch`, {
+  await callCloudflare(access, "POST", `/zones/${zoneId}/dns_records/batch`, {
     posts: (changes.posts ?? []).map((record) => ({ type: "TXT", proxied: false, ...record })),
     deletes: (changes.deletes ?? []).map((id) => ({ id })),
     ...(changes.patches && { patches: changes.patches }),
   });
 }
 
-async function call(
+/** One Cloudflare API call; a refusal or network failure throws a CloudflareApiError naming the route and Cloudflare's answer. */
+export async function callCloudflare(
   access: CloudflareAccess,
   method: string,
   path: string,

@@ -20,6 +20,17 @@ import {
 } from "./declaredHostnames";
 import { kubernetesClient } from "./kubernetesClient";
 import { orNotFound } from "./notFound";
+import {
+  oldestPodStart,
+  podSelector,
+  RESTART_FIELD_MANAGER,
+  RESTART_ROLLOUT_TIMEOUT_MS,
+  readsStaleToken,
+  restartPatch,
+  rolledOut,
+  secretChangedAt,
+  type TokenRestart,
+} from "./tokenRestart";
 import type { HelmRelease, RunningExternalDns } from "./txtRegistry";
 
 export { orNotFound } from "./notFound";
@@ -75,6 +86,19 @@ export interface ClusterReader {
   /** The objects of `sources` that carry external-dns annotations, cluster-wide. */
   annotatedObjects(sources: readonly string[]): Promise<AnnotatedObjectsLookup>;
   observeSopsSecret(target: SopsSecretTarget): Promise<SopsSecretObservation>;
+  /**
+   * Restarts the Deployment's pods (as `kubectl rollout restart` does) when
+   * they started before the Secret they read last changed, and waits for the
+   * rollout (see tokenRestart.ts).
+   */
+  restartPodsOnStaleToken(target: TokenRestartTarget): Promise<TokenRestart>;
+}
+
+/** The Deployment whose pods read the token, and the Secret it comes from. */
+export interface TokenRestartTarget {
+  namespace: string;
+  deployment: string;
+  secretName: string;
 }
 
 /** The kubeconfig the Kubernetes provider uses. */
@@ -132,6 +156,9 @@ export function unreadableCluster(reason: string, rendersOnly = false): ClusterR
     runningExternalDns: async () => ({ reachable: false, reason }),
     annotatedObjects: async () => ({ reachable: false, reason }),
     observeSopsSecret: async () => {
+      throw new Error(reason);
+    },
+    restartPodsOnStaleToken: async () => {
       throw new Error(reason);
     },
   };
@@ -230,7 +257,45 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
           encoded === undefined ? undefined : sha256Hex(Buffer.from(encoded, "base64").toString()),
       };
     },
+    async restartPodsOnStaleToken({ namespace, deployment: name, secretName }) {
+      const [deployment, secret] = await Promise.all([
+        orNotFound(withTimeout(apps.readNamespacedDeployment({ name, namespace }))),
+        orNotFound(withTimeout(core.readNamespacedSecret({ name: secretName, namespace }))),
+      ]);
+      if (!deployment) return { restarted: false, secretChangedAt: secretChangedAt(secret) };
+      const pods = await withTimeout(
+        core.listNamespacedPod({ namespace, labelSelector: podSelector(deployment) }),
+      );
+      const times = {
+        secretChangedAt: secretChangedAt(secret),
+        podStartedAt: oldestPodStart(pods.items),
+      };
+      if (!readsStaleToken(times)) return { restarted: false, ...times };
+      await withTimeout(
+        apps.patchNamespacedDeployment(
+          { name, namespace, body: restartPatch(new Date()), fieldManager: RESTART_FIELD_MANAGER },
+          client.setHeaderOptions("Content-Type", client.PatchStrategy.StrategicMergePatch),
+        ),
+      );
+      await waitUntil(RESTART_ROLLOUT_TIMEOUT_MS, async () =>
+        rolledOut(await withTimeout(apps.readNamespacedDeployment({ name, namespace }))),
+      ).catch(() => {
+        throw new Error(
+          `external-dns was restarted onto the new token, but did not become available within ${RESTART_ROLLOUT_TIMEOUT_MS / 1000}s: kubectl -n ${namespace} rollout status deployment/${name}`,
+        );
+      });
+      return { restarted: true, ...times };
+    },
   };
+}
+
+/** Polls `done` every second until it holds; rejects after `timeoutMs`. */
+async function waitUntil(timeoutMs: number, done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs / 1000}s`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /** The versions a CRD serves; undefined when it is not installed. */

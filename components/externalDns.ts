@@ -27,6 +27,7 @@ export type * from "./externalDnsArgs";
 
 import { ARGUMENT_NAMING, componentSettings, type ExternalDnsArgs } from "./externalDnsArgs";
 import { knownValue } from "./knownValue";
+import { PodRestartOnNewToken } from "./podRestartOnNewToken";
 import { PlainRunError } from "./runError";
 import { waitForDecryption } from "./sopsDecryption";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from "./sopsSecret";
@@ -285,6 +286,17 @@ export class ExternalDns extends pulumi.ComponentResource {
         { parent: this, dependsOn: [chart] },
       );
     }
+    // After the chart, and again whenever the token changes: pods still reading a dead token restart.
+    if (!cluster.reader.rendersOnly)
+      new PodRestartOnNewToken(
+        `${name}-token-restart`,
+        {
+          tokenId: token.tokenId,
+          cluster: cluster.source,
+          namespace: settings.namespace,
+        },
+        { parent: this, dependsOn: [chart] },
+      );
     return { token, namespace, values };
   }
 }

@@ -13,6 +13,7 @@ import {
   sha256Hex,
 } from "../components/clusterAccess";
 import type { DeclaredHostname } from "../components/declaredHostnames";
+import { RESTART_COMMAND } from "../components/podRestartOnNewToken";
 import { OPERATOR_HEALTHY } from "../components/sopsDecryption";
 import { RENAME_COMMAND } from "../components/txtOwnerRename";
 import { MOVE_COMMAND } from "../components/txtOwnershipMove";
@@ -27,6 +28,15 @@ import { deployStack } from "../stacks/stackProgram";
 export const MOVED_AT_DEPLOY = "<ownership records moved at deploy>";
 /** The owner rename's report, likewise. */
 export const RENAMED_AT_DEPLOY = "<ownership records renamed at deploy>";
+/** The stdout the pod restart step gets offline: the cluster answers at deploy time. */
+export const RESTART_CHECKED_AT_DEPLOY = "<pods checked for the token at deploy>";
+
+/** What the program's own steps print offline, by command; any other command is the sops encryption. */
+const STEP_OUTPUTS: Record<string, string> = {
+  [MOVE_COMMAND]: MOVED_AT_DEPLOY,
+  [RENAME_COMMAND]: RENAMED_AT_DEPLOY,
+  [RESTART_COMMAND]: RESTART_CHECKED_AT_DEPLOY,
+};
 
 /** What the outside world would answer at deploy time. */
 export interface OfflineWorld {
@@ -75,6 +85,7 @@ export function worldClusterReader(
   const live = world.liveCluster?.(source);
   return {
     ...worldAnswers(world),
+    rendersOnly: source.rendersOnly ?? false,
     ...(live && {
       servedCrdVersions: (names: readonly string[]) => live.servedCrdVersions(names),
       runningExternalDns: (namespace: string, sources: readonly string[]) =>
@@ -110,6 +121,10 @@ function worldAnswers(world: OfflineWorld): ClusterReader {
         status: OPERATOR_HEALTHY,
         secretValueSha256: sha256Hex(world.mintedToken.value),
       };
+    },
+    // The offline world's pods always read the current token.
+    async restartPodsOnStaleToken() {
+      return { restarted: false };
     },
   };
 }
@@ -215,12 +230,7 @@ function newResourceState(
         id: `${name}-id`,
         state: {
           ...inputs,
-          stdout:
-            inputs.create === MOVE_COMMAND
-              ? MOVED_AT_DEPLOY
-              : inputs.create === RENAME_COMMAND
-                ? RENAMED_AT_DEPLOY
-                : world.runCommand(inputs),
+          stdout: STEP_OUTPUTS[String(inputs.create)] ?? world.runCommand(inputs),
           stderr: "",
         },
       };

@@ -369,7 +369,10 @@ function tokenScope(run: OfflineRun, zones: Zone[]): TokenScope {
 }
 
 function plannedSopsSecret(run: OfflineRun, recipients: string[]): PlannedSopsSecret {
-  const [command] = run.record.ofType("command:local:Command");
+  const command = run.record
+    .ofType("command:local:Command")
+    .find((resource) => resource.name.endsWith("-sops-encrypt"));
+  if (!command) throw new Error("the program registered no sops encryption");
   const manifest = parse(String(command.inputs.stdin));
   const environment = command.inputs.environment as Record<string, string>;
   return {

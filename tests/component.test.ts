@@ -57,17 +57,19 @@ describe("new ExternalDns with the fewest arguments", () => {
     run = await runOwnProgram(() => outputsOf(new ExternalDns("edge", MINIMAL)));
   });
 
-  it("registers the token, namespace, SopsSecret, sops command and chart, all under the component", () => {
+  it("registers the token, namespace, SopsSecret, sops command, chart and restart step, all under the component", () => {
     const children = run.constructed.filter((resource) => resource.name !== "edge");
     expect(children.map((resource) => resource.type).sort()).toEqual(
       [
         "cloudflare:index/apiToken:ApiToken",
+        "command:local:Command",
         "command:local:Command",
         "kubernetes:core/v1:Namespace",
         "kubernetes:helm.sh/v4:Chart",
         "kubernetes:isindir.github.com/v1alpha3:SopsSecret",
         "vanixiets:dns:CloudflareDnsToken",
         "vanixiets:dns:EncryptedSopsSecret",
+        "vanixiets:dns:PodRestartOnNewToken",
       ].sort(),
     );
     const component = run.constructed.find((resource) => resource.name === "edge");

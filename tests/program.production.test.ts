@@ -50,6 +50,15 @@ afterAll(() => {
   warn.mockRestore();
 });
 
+/** The sops encryption; the other Command is the pod restart step. */
+function sopsCommand() {
+  const found = run.record
+    .ofType("command:local:Command")
+    .filter((resource) => resource.name.endsWith("-sops-encrypt"));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
 function one(type: string) {
   const found = run.record.ofType(type);
   expect(found, type).toHaveLength(1);
@@ -63,6 +72,7 @@ describe("production stack", () => {
       [
         "cloudflare:index/accountToken:AccountToken",
         "command:local:Command",
+        "command:local:Command",
         "kubernetes:core/v1:Namespace",
         "kubernetes:helm.sh/v4:Chart",
         "kubernetes:isindir.github.com/v1alpha3:SopsSecret",
@@ -72,6 +82,7 @@ describe("production stack", () => {
         "vanixiets:dns:CloudflareDnsToken",
         "vanixiets:dns:EncryptedSopsSecret",
         "vanixiets:dns:ExternalDns",
+        "vanixiets:dns:PodRestartOnNewToken",
       ].sort(),
     );
   });
@@ -162,7 +173,7 @@ describe("production stack", () => {
   });
 
   it("encrypts with sops for the configured recipients and writes the GitOps copy", () => {
-    const encrypt = one("command:local:Command").inputs;
+    const encrypt = sopsCommand().inputs;
     expect(encrypt.create).toContain(
       "--age 'age1l3dnqya490usmw9ckcqyjlkcsfhs6a3zyx9efuyg0ppzxtcm7gjqlkydcc,age1sppnsegw58drw5uswwnzjeraghzdmmc7evs03v0nssw9hlh44dlqhjdf5g'",
     );
@@ -181,7 +192,7 @@ describe("production stack", () => {
   });
 
   it("applies what sops wrote, deleted with background propagation", () => {
-    const sopsOutput = parse(fakeEncrypt(one("command:local:Command").inputs));
+    const sopsOutput = parse(fakeEncrypt(sopsCommand().inputs));
     const sopsSecret = one("kubernetes:isindir.github.com/v1alpha3:SopsSecret");
     expect(sopsSecret.name).toBe("external-dns-cloudflare");
     expect(sopsSecret.inputs).toEqual({
@@ -338,7 +349,7 @@ describe("token secrecy", () => {
       ),
     );
     expect(leaks.flat()).toEqual([]);
-    const encrypt = one("command:local:Command");
+    const encrypt = sopsCommand();
     expect(await plaintextOccurrences(encrypt.inputs, MINTED_TOKEN)).toEqual(["$.stdin"]);
   });
 
@@ -347,7 +358,7 @@ describe("token secrecy", () => {
   });
 
   it("the token never appears on the command line or in the command's environment", () => {
-    const encrypt = one("command:local:Command").inputs;
+    const encrypt = sopsCommand().inputs;
     expect(String(encrypt.create)).not.toContain(MINTED_TOKEN);
     expect(JSON.stringify(encrypt.environment)).not.toContain(MINTED_TOKEN);
   });

@@ -38,6 +38,7 @@ function replay(observations: SopsSecretObservation[]): ClusterReader & { polls:
     runningExternalDns: async () => ({ reachable: true as const, declared: async () => [] }),
     annotatedObjects: async () => ({ reachable: true as const, objects: [] }),
     observeSopsSecret: async () => observations[Math.min(reader.polls++, observations.length - 1)],
+    restartPodsOnStaleToken: async () => ({ restarted: false }),
   };
   return reader;
 }

@@ -188,6 +188,7 @@ describe("secret chain checks", () => {
 
 describe("token checks", () => {
   const now = new Date("2026-11-25T12:00:00Z");
+  const CIDRS = ["203.0.113.0/24", "127.0.0.1/32"];
   const active = fixture<{ result: { status: string; expires_on: string } }>(
     "cloudflare-verify-active.json",
   ).result;
@@ -198,7 +199,7 @@ describe("token checks", () => {
         tokenChecks(
           { kind: "verified", status: active.status, expiresOn: active.expires_on },
           now,
-          "external-dns",
+          CIDRS,
         ),
       ),
     ).toEqual(["pass token active", "warn token expiry"]);
@@ -210,31 +211,67 @@ describe("token checks", () => {
         tokenChecks(
           { kind: "verified", status: "active", expiresOn: "2027-02-06T00:00:00Z" },
           now,
-          "external-dns",
+          CIDRS,
         ),
       ),
     ).toEqual(["pass token active", "pass token expiry"]);
   });
 
-  it("fail on 401/403 with the way to recover a revoked token, and the permissions it needs", () => {
-    const [result] = tokenChecks({ kind: "rejected", httpStatus: 401 }, now, "external-dns");
-    expect(result).toMatchObject({ status: "fail", detail: "Cloudflare answered 401" });
+  it("fail on 401/403 with Cloudflare's error, the way to recover, and the permissions it needs", () => {
+    const [result] = tokenChecks(
+      { kind: "rejected", httpStatus: 401, code: 1000, message: "Invalid API Token" },
+      now,
+      CIDRS,
+    );
+    expect(result).toMatchObject({
+      status: "fail",
+      detail: "Cloudflare answered 401 (error 1000: Invalid API Token)",
+    });
     expect(result.hint).toContain("Zone:DNS:Edit + Zone:Zone:Read");
     expect(result.hint).toContain(
-      "pulumi up --refresh notices the token is gone and mints a new one; external-dns, which exits on each 401, picks it up when it next restarts (CrashLoopBackOff waits up to 5 minutes): kubectl -n external-dns rollout restart deployment/external-dns makes that now",
+      "pulumi up --refresh notices the token is gone and mints a new one, and restarts external-dns onto it in the same up",
     );
   });
 
+  it("a token refused from this location names tokenAllowedCidrs and never says revoked", () => {
+    const [result] = tokenChecks(
+      {
+        kind: "rejected",
+        httpStatus: 403,
+        code: 9109,
+        message: "Cannot use the access token from location: 198.51.100.7",
+      },
+      now,
+      CIDRS,
+    );
+    expect(result.status).toBe("fail");
+    expect(result.detail).toBe(
+      "Cloudflare answered 403 (error 9109: Cannot use the access token from location: 198.51.100.7): the token may only be used from external-dns:tokenAllowedCidrs (203.0.113.0/24, 127.0.0.1/32), and this machine is outside it; the token itself was not found invalid",
+    );
+    expect(`${result.detail} ${result.hint}`).not.toMatch(/revoked|--refresh/);
+    expect(result.hint).toMatch(/^run verify from an address in external-dns:tokenAllowedCidrs/);
+  });
+
+  it("a token Cloudflare revoked (status revoked (exposed)) says so, with the way back", () => {
+    const [result] = tokenChecks({ kind: "verified", status: "revoked (exposed)" }, now, CIDRS);
+    expect(result).toMatchObject({
+      status: "fail",
+      detail:
+        "token is revoked (exposed): Cloudflare revoked it, as it does with tokens it finds exposed",
+    });
+    expect(result.hint).toMatch(/^pulumi up --refresh notices the token is gone .*leaked/);
+  });
+
   it("fail on an expired or disabled token, each with its own remedy", () => {
-    const [expired] = tokenChecks({ kind: "verified", status: "expired" }, now, "external-dns");
+    const [expired] = tokenChecks({ kind: "verified", status: "expired" }, now, CIDRS);
     expect(expired.hint).toMatch(/tokenRotationDays.*the pods roll onto it/);
-    const [disabled] = tokenChecks({ kind: "verified", status: "disabled" }, now, "external-dns");
+    const [disabled] = tokenChecks({ kind: "verified", status: "disabled" }, now, CIDRS);
     expect(disabled.hint).toMatch(/^enable it again in the Cloudflare dashboard/);
   });
 
   it("warn when no token was given", () => {
     expect(
-      tokenChecks({ kind: "unavailable", reason: "no token given" }, now, "external-dns")[0].status,
+      tokenChecks({ kind: "unavailable", reason: "no token given" }, now, CIDRS)[0].status,
     ).toBe("warn");
   });
 });

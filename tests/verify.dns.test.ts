@@ -25,6 +25,7 @@ const expected: Expectations = {
   excludeDomains: ["internal.example.com"],
   requiredCrds: [],
   externalDnsVersion: "0.22.0",
+  tokenAllowedCidrs: [],
 };
 
 const declared = [

@@ -20,6 +20,8 @@ import { fixture, fixtureText, RECORDED_SECRET_TOKEN } from "./support/verifyFix
 collectUnhandledRejections();
 
 const CLOUDFLARE_TOKEN = "cf-token-under-test-Hq27Lm";
+const BOOTSTRAP_TOKEN = "cf-bootstrap-token-under-test-Zt81Qp";
+const LEFTOVER_ID = "7c1e2d3f4a5b6c7d8e9f0a1b2c3d4e5f";
 const OWNER = "heritage=external-dns,external-dns/owner=hetzner-production";
 const NOT_FOUND = {
   kind: "Status",
@@ -49,6 +51,28 @@ const kubeRoutes: Record<string, () => unknown> = {
 const cloudflareRoutes: Record<string, () => unknown> = {
   "/accounts/9a7806061c88ada191ed06f989cc3dac/tokens/verify": () =>
     fixture("cloudflare-verify-active.json"),
+  // The account's tokens: the one external-dns uses, one an interrupted up left, and another's.
+  "/accounts/9a7806061c88ada191ed06f989cc3dac/tokens": () => ({
+    success: true,
+    errors: [],
+    messages: [],
+    result: [
+      {
+        id: "4d3f1a6b2c7e8f9a0b1c2d3e4f5a6b7c",
+        name: "external-dns production (owner hetzner-production, rotated 2026-11-20)",
+        status: "active",
+        issued_on: "2026-11-20T09:00:00Z",
+      },
+      {
+        id: LEFTOVER_ID,
+        name: "external-dns production (owner hetzner-production, rotated 2026-11-20)",
+        status: "active",
+        issued_on: "2026-11-20T08:58:41Z",
+      },
+      { id: "0f9e8d7c6b5a49382716f5e4d3c2b1a0", name: "terraform ci", status: "active" },
+    ],
+    result_info: { page: 1, per_page: 50, count: 3, total_count: 3, total_pages: 1 },
+  }),
   "/zones/023e105f4ecef8ad9ca31a8372d0c353/dns_records": () =>
     fixture("cloudflare-txt-records.json"),
   "/zones/5e1c1a1f43e04c1d8b2ea1a6f3b3c4d5/dns_records": () => ({
@@ -119,6 +143,7 @@ beforeAll(async () => {
     config: { ...stackConfig("production"), "external-dns:chartVersion": "1.21.1" },
     kubeConfig,
     cloudflareToken: CLOUDFLARE_TOKEN,
+    bootstrapToken: BOOTSTRAP_TOKEN,
     cloudflareBaseUrl: url(cloudflare),
     resolver: dns.address,
     now: new Date("2026-11-25T12:00:00Z"),
@@ -147,6 +172,7 @@ describe("verify against recorded cluster, Cloudflare and a real DNS server", ()
       "pass secret chain: token in use",
       "pass token: token active",
       "warn token: token expiry",
+      "fail token: leftover tokens",
       "pass gateway api: gateways.gateway.networking.k8s.io",
       "fail gateway api: httproutes.gateway.networking.k8s.io",
       "pass records: api.example.com",
@@ -177,7 +203,7 @@ describe("verify against recorded cluster, Cloudflare and a real DNS server", ()
     expect(text).toMatch(/^Verify stack production\n\n/);
     expect(text).toContain("FAIL  gateway api   httproutes.gateway.networking.k8s.io");
     expect(text).toContain("      → install the Gateway API CRDs");
-    expect(text).toMatch(/13 passed, 5 warnings, 4 failed\n$/);
+    expect(text).toMatch(/13 passed, 5 warnings, 5 failed\n$/);
   });
 
   it("never shows the Secret's value or the Cloudflare token", () => {
@@ -185,13 +211,28 @@ describe("verify against recorded cluster, Cloudflare and a real DNS server", ()
     expect(everything).not.toContain(RECORDED_SECRET_TOKEN);
     expect(everything).not.toContain(Buffer.from(RECORDED_SECRET_TOKEN).toString("base64"));
     expect(everything).not.toContain(CLOUDFLARE_TOKEN);
+    expect(everything).not.toContain(BOOTSTRAP_TOKEN);
   });
 
-  it("sends the Cloudflare token only as a bearer token to Cloudflare", () => {
+  it("names a token minted for this stack that external-dns does not use, with the command to delete it", () => {
+    const leftover = verification.results.find((result) => result.check === "leftover tokens");
+    expect(leftover?.detail).toBe(
+      `1 token(s) named for this stack besides the one external-dns uses, each able to edit the zones' DNS: "external-dns production (owner hetzner-production, rotated 2026-11-20)" (id ${LEFTOVER_ID}, active, issued 2026-11-20T08:58:41Z)`,
+    );
+    expect(leftover?.hint).toContain(
+      `curl -X DELETE -H "Authorization: Bearer $CLOUDFLARE_API_TOKEN" ${url(cloudflare)}/accounts/9a7806061c88ada191ed06f989cc3dac/tokens/${LEFTOVER_ID}`,
+    );
+  });
+
+  it("sends each Cloudflare token only as a bearer token to Cloudflare: the bootstrap token only to list tokens", () => {
     const toCloudflare = requests.filter((request) => request.server === "cloudflare");
     expect(toCloudflare.length).toBeGreaterThan(0);
     for (const request of toCloudflare)
-      expect(request.authorization).toBe(`Bearer ${CLOUDFLARE_TOKEN}`);
+      expect(request.authorization).toBe(
+        request.path.endsWith("/tokens")
+          ? `Bearer ${BOOTSTRAP_TOKEN}`
+          : `Bearer ${CLOUDFLARE_TOKEN}`,
+      );
     for (const request of requests.filter((entry) => entry.server === "kubernetes")) {
       expect(request.authorization).toBe("Bearer kube-token");
     }

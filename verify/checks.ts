@@ -48,6 +48,8 @@ export interface Expectations extends HostnameFilter {
   requiredCrds: RequiredCrd[];
   /** The external-dns version the chart runs. */
   externalDnsVersion: ExternalDnsVersion;
+  /** `tokenAllowedCidrs`: where the token may be used from (empty: anywhere). */
+  tokenAllowedCidrs: readonly string[];
 }
 
 /** Restarts above this many make the restart check warn. */
@@ -301,25 +303,40 @@ export function secretChainChecks(
 
 /** Cloudflare's token verify answer, or why there is none. */
 export type TokenObservation =
-  | { kind: "verified"; status: string; expiresOn?: string }
-  | { kind: "rejected"; httpStatus: number }
+  | { kind: "verified"; id?: string; status: string; expiresOn?: string }
+  /** Refused, with Cloudflare's first error (code and message) when its answer had one. */
+  | { kind: "rejected"; httpStatus: number; code?: number; message?: string }
   | { kind: "unavailable"; reason: string };
 
 /**
- * How to recover from a token Cloudflare no longer accepts. Without `--refresh`
- * Pulumi's state still has the token, so `pulumi up` changes nothing; and a
- * token minted again under the same name leaves the pod template as it was.
- * external-dns 0.21 exits on a 401 (a hard error in controller.go), so its
- * restarts read the new Secret, but only as the crash back-off allows.
+ * Cloudflare's answer to a token used from outside its `condition.request_ip`
+ * (error 9109, "Cannot use the access token from location: <ip>"; the same text
+ * commands/stepSupport.ts recognizes). The token itself is fine.
  */
-export function remintHint(namespace: string): string {
-  return `pulumi up --refresh notices the token is gone and mints a new one; external-dns, which exits on each 401, picks it up when it next restarts (CrashLoopBackOff waits up to 5 minutes): kubectl -n ${namespace} rollout restart deployment/${RELEASE_NAME} makes that now`;
+const FROM_LOCATION = /Cannot use the access token from location/;
+
+/**
+ * The status Cloudflare gives a token it revoked because it found it exposed:
+ * terraform-provider-cloudflare 5.24.0 internal/services/api_token/resource.go
+ * (Read) compares against "revoked (exposed)" and drops such a token from the state.
+ */
+const REVOKED = /^revoked/;
+
+/**
+ * How to recover from a token Cloudflare no longer accepts. Without `--refresh`
+ * Pulumi's state still has the token, so `pulumi up` changes nothing. With it,
+ * the provider drops a deleted, expired or revoked token from the state, the
+ * up mints a new one under the same name, and its restart step
+ * (components/podRestartOnNewToken.ts) restarts external-dns onto it.
+ */
+export function remintHint(): string {
+  return "pulumi up --refresh notices the token is gone and mints a new one, and restarts external-dns onto it in the same up";
 }
 
 export function tokenChecks(
   observed: TokenObservation,
   now: Date,
-  namespace: string,
+  allowedCidrs: readonly string[],
 ): CheckResult[] {
   const area = "token";
   const active = (status: Status, detail: string, hint?: string): CheckResult[] => [
@@ -333,19 +350,31 @@ export function tokenChecks(
     );
   }
   if (observed.kind === "rejected") {
+    const answer = `Cloudflare answered ${observed.httpStatus}${observed.code === undefined ? "" : ` (error ${observed.code}: ${observed.message})`}`;
+    if (FROM_LOCATION.test(observed.message ?? ""))
+      return active(
+        "fail",
+        `${answer}: the token may only be used from external-dns:tokenAllowedCidrs (${allowedCidrs.join(", ")}), and this machine is outside it; the token itself was not found invalid`,
+        "run verify from an address in external-dns:tokenAllowedCidrs, or add this machine's address there and run pulumi up (the token's IP condition is updated in place, the token stays)",
+      );
     return active(
       "fail",
-      `Cloudflare answered ${observed.httpStatus}`,
-      `the token was revoked (or lacks Zone:DNS:Edit + Zone:Zone:Read on the zones): ${remintHint(namespace)}`,
+      answer,
+      `Cloudflare no longer accepts the token (deleted, expired or revoked), or it lacks Zone:DNS:Edit + Zone:Zone:Read on the zones: ${remintHint()}`,
     );
   }
   if (observed.status !== "active") {
+    const revoked = REVOKED.test(observed.status);
     return active(
       "fail",
-      `token is ${observed.status}`,
+      revoked
+        ? `token is ${observed.status}: Cloudflare revoked it, as it does with tokens it finds exposed`
+        : `token is ${observed.status}`,
       observed.status === "expired"
         ? "set external-dns:tokenRotationDays, or a later tokenExpiresOn, and run pulumi up: the new token gets a new name, so the pods roll onto it"
-        : `enable it again in the Cloudflare dashboard, or delete it there and recover: ${remintHint(namespace)}`,
+        : revoked
+          ? `${remintHint()}; then find where the old token leaked (a log, a repository, a shared terminal)`
+          : `enable it again in the Cloudflare dashboard, or delete it there and recover: ${remintHint()}`,
     );
   }
   const results: CheckResult[] = [
@@ -365,6 +394,58 @@ export function tokenChecks(
     });
   }
   return results;
+}
+
+/** A token at Cloudflare, as the token list shows it (never its value). */
+export interface MintedToken {
+  id: string;
+  name: string;
+  status: string;
+  issuedOn?: string;
+}
+
+/** The tokens named for this stack, or why they could not be listed. */
+export type TokenListing =
+  | { kind: "listed"; tokens: MintedToken[] }
+  | { kind: "unavailable"; reason: string };
+
+/** The start of every token name this program gives a stack's tokens (components/tokenLifecycle.ts). */
+export function stackTokenNamePrefix(stack: string): string {
+  return `external-dns ${stack} (`;
+}
+
+/**
+ * Tokens minted for this stack other than the one external-dns uses: a token
+ * whose up was killed after Cloudflare minted it, or an old one whose deletion
+ * failed. Each can still edit DNS in the zones.
+ */
+export function leftoverTokenChecks(
+  listing: TokenListing,
+  inUse: TokenObservation,
+  deleteUrl: (id: string) => string,
+): CheckResult[] {
+  const check = (status: Status, detail: string, hint?: string): CheckResult[] => [
+    { area: "token", check: "leftover tokens", status, detail, hint },
+  ];
+  if (listing.kind === "unavailable")
+    return check(
+      "warn",
+      `not checked: ${listing.reason}`,
+      "give the bootstrap token (the stack's cloudflare:apiToken, which may list tokens) in CLOUDFLARE_API_TOKEN or --bootstrap-token-file",
+    );
+  if (inUse.kind !== "verified" || inUse.id === undefined)
+    return check(
+      "warn",
+      `not checked: the token external-dns uses is unknown (${listing.tokens.length} token(s) named for this stack: ${listing.tokens.map((token) => token.id).join(", ") || "none"})`,
+    );
+  const leftovers = listing.tokens.filter((token) => token.id !== inUse.id);
+  if (leftovers.length === 0)
+    return check("pass", `the only token named for this stack is the one external-dns uses`);
+  return check(
+    "fail",
+    `${leftovers.length} token(s) named for this stack besides the one external-dns uses, each able to edit the zones' DNS: ${leftovers.map((token) => `"${token.name}" (id ${token.id}, ${token.status}${token.issuedOn ? `, issued ${token.issuedOn}` : ""})`).join("; ")}`,
+    `a token whose deletion failed in a rotation is deleted by the next pulumi up; any other is known to no stack (an up killed after Cloudflare minted it): delete it, e.g. ${leftovers.map((token) => `curl -X DELETE -H "Authorization: Bearer $CLOUDFLARE_API_TOKEN" ${deleteUrl(token.id)}`).join(" && ")}`,
+  );
 }
 
 export function gatewayApiChecks(

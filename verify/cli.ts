@@ -1,5 +1,5 @@
 /**
- * `npm run verify -- <stack> [--json] [--kubeconfig PATH] [--cloudflare-token-file PATH] [--resolver host:port]`:
+ * `npm run verify -- <stack> [--json] [--kubeconfig PATH] [--cloudflare-token-file PATH] [--bootstrap-token-file PATH] [--resolver host:port]`:
  * checks a live deployment end to end. Exit code 1 on any failure, 2 on bad usage.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import { exitCode } from "./checks";
 import { renderVerification } from "./render";
 
 const USAGE =
-  "usage: npm run verify -- <stack> [--json] [--kubeconfig PATH] [--cloudflare-token-file PATH] [--resolver host:port]";
+  "usage: npm run verify -- <stack> [--json] [--kubeconfig PATH] [--cloudflare-token-file PATH] [--bootstrap-token-file PATH] [--resolver host:port]";
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -20,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: "boolean", default: false },
       kubeconfig: { type: "string" },
       "cloudflare-token-file": { type: "string" },
+      "bootstrap-token-file": { type: "string" },
       resolver: { type: "string" },
     },
   });
@@ -41,12 +42,19 @@ async function main(argv: string[]): Promise<number> {
     ? readFileSync(tokenFile, "utf8").trim()
     : process.env.CF_API_TOKEN;
 
+  // The stack's cloudflare:apiToken, which may list tokens (the leftover-token check).
+  const bootstrapFile = values["bootstrap-token-file"];
+  const bootstrapToken = bootstrapFile
+    ? readFileSync(bootstrapFile, "utf8").trim()
+    : process.env.CLOUDFLARE_API_TOKEN;
+
   const config = stackConfig(stack);
   const verification = await verify({
     stack,
     config,
     kubeConfig,
     cloudflareToken,
+    bootstrapToken,
     // The provider's own setting: verify asks the same API the stack's token was minted through.
     cloudflareBaseUrl: config["cloudflare:baseUrl"] || undefined,
     resolver: values.resolver,

@@ -4,10 +4,11 @@
  */
 import {
   CLOUDFLARE_API,
+  callCloudflare,
   listDnsRecords,
   type CloudflareAccess as RecordsAccess,
 } from "../components/cloudflareRecords";
-import type { TokenObservation, ZoneRecord } from "./checks";
+import type { MintedToken, TokenListing, TokenObservation, ZoneRecord } from "./checks";
 
 export interface CloudflareAccess extends RecordsAccess {
   /** Account of an account-owned token; undefined for a user token. */
@@ -31,15 +32,29 @@ export async function verifyToken(access: CloudflareAccess): Promise<TokenObserv
     return { kind: "unavailable", reason: `Cloudflare unreachable (${(error as Error).message})` };
   }
   if (response.status === 401 || response.status === 403)
-    return { kind: "rejected", httpStatus: response.status };
+    return { kind: "rejected", httpStatus: response.status, ...(await firstError(response)) };
   if (!response.ok)
     return { kind: "unavailable", reason: `Cloudflare answered ${response.status}` };
-  const body = (await response.json()) as { result?: { status?: string; expires_on?: string } };
+  const body = (await response.json()) as {
+    result?: { id?: string; status?: string; expires_on?: string };
+  };
   return {
     kind: "verified",
+    id: body.result?.id,
     status: body.result?.status ?? "unknown",
     expiresOn: body.result?.expires_on,
   };
+}
+
+/** Cloudflare's first error in an error answer (its envelope: `errors: [{ code, message }]`), if any. */
+async function firstError(response: Response): Promise<{ code?: number; message?: string }> {
+  const body = (await response.json().catch(() => undefined)) as
+    | { errors?: { code?: unknown; message?: unknown }[] }
+    | undefined;
+  const [error] = body?.errors ?? [];
+  return typeof error?.code === "number" && typeof error.message === "string"
+    ? { code: error.code, message: error.message }
+    : {};
 }
 
 /** Every record of the zones; undefined when Cloudflare refuses or cannot be reached. */
@@ -52,5 +67,44 @@ export async function listZoneRecords(
     return zones.flat().map(({ name, type, content }) => ({ name, type, content }));
   } catch {
     return undefined;
+  }
+}
+
+/** Tokens per page when listing tokens: Cloudflare's maximum for `/user/tokens` (per_page 5–50). */
+const TOKENS_PER_PAGE = 50;
+
+/**
+ * Every token of the user (or of the account) whose name starts with
+ * `namePrefix`. Listing tokens needs the bootstrap token's API Tokens Read;
+ * the minted token cannot.
+ */
+export async function listTokensNamed(
+  access: CloudflareAccess,
+  namePrefix: string,
+): Promise<TokenListing> {
+  const base = access.accountId ? `/accounts/${access.accountId}/tokens` : "/user/tokens";
+  const tokens: MintedToken[] = [];
+  try {
+    for (let page = 1; ; page++) {
+      const body = (await callCloudflare(
+        access,
+        "GET",
+        `${base}?per_page=${TOKENS_PER_PAGE}&page=${page}`,
+      )) as {
+        result: { id: string; name: string; status: string; issued_on?: string }[];
+        result_info?: { total_pages?: number };
+      };
+      for (const token of body.result)
+        if (token.name.startsWith(namePrefix))
+          tokens.push({
+            id: token.id,
+            name: token.name,
+            status: token.status,
+            issuedOn: token.issued_on,
+          });
+      if (page >= (body.result_info?.total_pages ?? 1)) return { kind: "listed", tokens };
+    }
+  } catch (error) {
+    return { kind: "unavailable", reason: (error as Error).message };
   }
 }

@@ -7,6 +7,7 @@ import { RELEASE_NAME } from "../components/chartValues";
 import { orNotFound, servedVersions } from "../components/clusterAccess";
 import { readDeclaredHostnames } from "../components/declaredHostnames";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_NAME } from "../components/sopsSecret";
+import { oldestPodStart, secretChangedAt } from "../components/tokenRestart";
 import type {
   DeclaredHostname,
   DeploymentObservation,
@@ -157,22 +158,13 @@ export function tokenSource(
   pods: k8s.V1Pod[],
 ): Pick<SecretChainObservation, "sopsSecretWrittenByPulumi" | "secretChangedAt" | "podStartedAt"> {
   const managers = (sopsSecret as k8s.V1Secret | undefined)?.metadata?.managedFields ?? [];
-  const changes = (secret?.metadata?.managedFields ?? [])
-    .map((field) => field.time)
-    .filter((time): time is Date => time !== undefined)
-    .map((time) => new Date(time).toISOString());
-  const starts = pods
-    .filter((pod) => pod.status?.phase === "Running" && !pod.metadata?.deletionTimestamp)
-    .map((pod) => pod.status?.startTime)
-    .filter((time): time is Date => time !== undefined)
-    .map((time) => new Date(time).toISOString());
   return {
     sopsSecretWrittenByPulumi:
       sopsSecret === undefined
         ? undefined
         : managers.some((field) => (field.manager ?? "").startsWith("pulumi-kubernetes")),
-    secretChangedAt: changes.sort().at(-1),
-    podStartedAt: starts.sort()[0],
+    secretChangedAt: secretChangedAt(secret),
+    podStartedAt: oldestPodStart(pods),
   };
 }
 

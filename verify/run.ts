@@ -5,6 +5,7 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
+import { CLOUDFLARE_API } from "../components/cloudflareRecords";
 import { annotationReading } from "../components/externalDnsReleases";
 import { requiredGatewayCrds } from "../components/gatewayApi";
 import { managesHostname } from "../components/hostnameFilter";
@@ -16,6 +17,7 @@ import {
   deploymentChecks,
   type Expectations,
   gatewayApiChecks,
+  leftoverTokenChecks,
   legacyOwnershipChecks,
   logChecks,
   orphanChecks,
@@ -23,11 +25,13 @@ import {
   ownershipMoveChecks,
   recordChecks,
   secretChainChecks,
+  stackTokenNamePrefix,
+  type TokenListing,
   type TokenObservation,
   tokenChecks,
   tokenSourceChecks,
 } from "./checks";
-import { type CloudflareAccess, listZoneRecords, verifyToken } from "./cloudflare";
+import { type CloudflareAccess, listTokensNamed, listZoneRecords, verifyToken } from "./cloudflare";
 import { observeCluster } from "./cluster";
 import { newResolver, resolveHostnames } from "./dns";
 
@@ -37,6 +41,8 @@ export interface VerifyOptions {
   kubeConfig: k8s.KubeConfig;
   /** The token to check; undefined: token and orphan checks are skipped with a warning. */
   cloudflareToken?: string;
+  /** The bootstrap token (it may list tokens); undefined: the leftover-token check warns. */
+  bootstrapToken?: string;
   /** Cloudflare API base URL; default Cloudflare's. The CLI takes the stack's `cloudflare:baseUrl`. */
   cloudflareBaseUrl?: string;
   /** DNS server `host:port`; undefined: the system resolver. */
@@ -91,6 +97,15 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
   const token: TokenObservation = access
     ? await verifyToken(access)
     : { kind: "unavailable", reason: "no token given" };
+  const accountId =
+    loaded.settings.tokenOwner === "account" ? loaded.settings.accountId : undefined;
+  const tokensBase = `${options.cloudflareBaseUrl ?? CLOUDFLARE_API}${accountId ? `/accounts/${accountId}` : "/user"}/tokens`;
+  const tokenListing: TokenListing = options.bootstrapToken
+    ? await listTokensNamed(
+        { token: options.bootstrapToken, accountId, baseUrl: options.cloudflareBaseUrl },
+        stackTokenNamePrefix(options.stack),
+      )
+    : { kind: "unavailable", reason: "no bootstrap token given" };
   const zoneIds = (cluster.deployment?.args ?? [])
     .filter((arg) => arg.startsWith("--zone-id-filter="))
     .map((arg) => arg.slice("--zone-id-filter=".length))
@@ -111,7 +126,8 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
       ...deploymentChecks(cluster, expected),
       ...secretChainChecks(cluster, expected.namespace),
       ...tokenSourceChecks(cluster, expected.namespace),
-      ...tokenChecks(token, options.now ?? new Date(), expected.namespace),
+      ...tokenChecks(token, options.now ?? new Date(), expected.tokenAllowedCidrs),
+      ...leftoverTokenChecks(tokenListing, token, (id) => `${tokensBase}/${id}`),
       ...gatewayApiChecks(cluster.crds, expected),
       ...recordChecks(cluster.declared, resolved, expected),
       ...orphanChecks(zoneRecords, cluster.declared, expected),
@@ -139,5 +155,6 @@ export function expectations(settings: Settings, containerArgs: string[]): Expec
     regexDomainExclusion: settings.regexDomainExclusion,
     requiredCrds: requiredGatewayCrds(settings.sources, settings.externalDnsVersion),
     externalDnsVersion: settings.externalDnsVersion,
+    tokenAllowedCidrs: settings.tokenAllowedCidrs,
   };
 }

@@ -140,7 +140,8 @@ async function plan(suite: StackSuite, args: string[]): Promise<Plan> {
 /**
  * The verify a user runs: the stack's config (whose `cloudflare:baseUrl` names
  * the stand-in), the ambient KUBECONFIG, `--resolver` for the DNS server, and
- * the token external-dns uses, from the Secret, in a file only we can read.
+ * the token external-dns uses, from the Secret, and the bootstrap token (for
+ * the leftover-token check), each in a file only we can read.
  */
 async function verify(
   suite: StackSuite,
@@ -150,7 +151,14 @@ async function verify(
   writeFileSync(tokenFile, (await secretToken(suite.cluster, suite.namespace)) ?? "", {
     mode: 0o600,
   });
-  return runVerify(suite, dns, ["--cloudflare-token-file", tokenFile]);
+  const bootstrapFile = join(suite.project.dir, "cloudflare-bootstrap-token");
+  writeFileSync(bootstrapFile, suite.api.bootstrapToken, { mode: 0o600 });
+  return runVerify(suite, dns, [
+    "--cloudflare-token-file",
+    tokenFile,
+    "--bootstrap-token-file",
+    bootstrapFile,
+  ]);
 }
 
 /** `npm run verify -- <stack> --json --resolver <dns> <args>` in the scratch project, its results parsed. */

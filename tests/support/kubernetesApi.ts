@@ -9,14 +9,28 @@ import type { AddressInfo } from "node:net";
 export interface FakeKubernetesApi {
   /** A kubeconfig (contents) for the stand-in. */
   kubeconfig: string;
+  /** Every request other than a GET, in order: what the client changed. */
+  writes: { method: string; path: string; contentType?: string; body: unknown }[];
   close(): Promise<void>;
 }
 
 export async function startFakeKubernetesApi(
   routes: Record<string, unknown>,
 ): Promise<FakeKubernetesApi> {
-  const server: Server = createServer((request, response) => {
+  const writes: FakeKubernetesApi["writes"] = [];
+  const server: Server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "", "http://local");
+    if (request.method !== "GET") {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString("utf8");
+      writes.push({
+        method: request.method ?? "",
+        path: url.pathname,
+        contentType: request.headers["content-type"],
+        body: text === "" ? undefined : JSON.parse(text),
+      });
+    }
     const selector = url.searchParams.get("labelSelector");
     const body = routes[selector ? `${url.pathname}?labelSelector=${selector}` : url.pathname];
     response.writeHead(body ? 200 : 404, { "content-type": "application/json" });
@@ -27,6 +41,7 @@ export async function startFakeKubernetesApi(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     kubeconfig: kubeconfigFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    writes,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
