@@ -27,6 +27,7 @@ export type * from "./externalDnsArgs";
 
 import { ARGUMENT_NAMING, componentSettings, type ExternalDnsArgs } from "./externalDnsArgs";
 import { knownValue } from "./knownValue";
+import { LeftoverTokenCleanup } from "./leftoverTokenCleanup";
 import { PodRestartOnNewToken } from "./podRestartOnNewToken";
 import { PlainRunError } from "./runError";
 import { waitForDecryption } from "./sopsDecryption";
@@ -297,6 +298,17 @@ export class ExternalDns extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [chart] },
       );
+    // Another token of this name is one Cloudflare minted without the state learning of it.
+    new LeftoverTokenCleanup(
+      `${name}-leftover-tokens`,
+      {
+        name: tokenSpec.name,
+        tokenId: token.tokenId,
+        accountId: tokenSpec.accountId,
+        baseUrl: args.cloudflareBaseUrl,
+      },
+      { parent: this },
+    );
     return { token, namespace, values };
   }
 }

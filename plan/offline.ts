@@ -13,6 +13,7 @@ import {
   sha256Hex,
 } from "../components/clusterAccess";
 import type { DeclaredHostname } from "../components/declaredHostnames";
+import { CLEANUP_COMMAND } from "../components/leftoverTokenCleanup";
 import { RESTART_COMMAND } from "../components/podRestartOnNewToken";
 import { OPERATOR_HEALTHY } from "../components/sopsDecryption";
 import { RENAME_COMMAND } from "../components/txtOwnerRename";
@@ -31,11 +32,15 @@ export const RENAMED_AT_DEPLOY = "<ownership records renamed at deploy>";
 /** The stdout the pod restart step gets offline: the cluster answers at deploy time. */
 export const RESTART_CHECKED_AT_DEPLOY = "<pods checked for the token at deploy>";
 
+/** The stdout the leftover-token cleanup gets offline: Cloudflare answers at deploy time. */
+export const LEFTOVERS_CHECKED_AT_DEPLOY = "<leftover tokens checked at deploy>";
+
 /** What the program's own steps print offline, by command; any other command is the sops encryption. */
 const STEP_OUTPUTS: Record<string, string> = {
   [MOVE_COMMAND]: MOVED_AT_DEPLOY,
   [RENAME_COMMAND]: RENAMED_AT_DEPLOY,
   [RESTART_COMMAND]: RESTART_CHECKED_AT_DEPLOY,
+  [CLEANUP_COMMAND]: LEFTOVERS_CHECKED_AT_DEPLOY,
 };
 
 /** What the outside world would answer at deploy time. */

@@ -352,6 +352,28 @@ describe("fault injection", () => {
     expect(api.requests.all[0]).toMatchObject({ fault: "slow", status: 200 });
   });
 
+  it("does the request at once and answers late: a client killed meanwhile never learns of the token", async () => {
+    api.injectFault({ kinds: "tokens.create", fault: { type: "lateAnswer", delayMs: 300 } });
+    const before = api.state.tokens().length;
+    const started = performance.now();
+    const pending = call("POST", "/user/tokens", api.bootstrapToken, {
+      name: "late",
+      policies: [
+        {
+          effect: "allow",
+          permission_groups: [{ id: ZONE_READ_GROUP_ID }],
+          resources: { [`com.cloudflare.api.account.zone.${COM.id}`]: "*" },
+        },
+      ],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(api.state.tokens().map((token) => token.name)).toHaveLength(before + 1);
+    const answer = await pending;
+    expect(answer.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(api.requests.all.at(-1)).toMatchObject({ kind: "tokens.create", fault: "lateAnswer" });
+  });
+
   it("drops the connection without an answer", async () => {
     api.injectFault({ kinds: "zones.get", fault: { type: "drop" }, times: 1 });
     await expect(call("GET", ZONE, api.bootstrapToken)).rejects.toThrow();

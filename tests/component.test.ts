@@ -57,11 +57,12 @@ describe("new ExternalDns with the fewest arguments", () => {
     run = await runOwnProgram(() => outputsOf(new ExternalDns("edge", MINIMAL)));
   });
 
-  it("registers the token, namespace, SopsSecret, sops command, chart and restart step, all under the component", () => {
+  it("registers the token, leftover-token cleanup, namespace, SopsSecret, sops command, chart and restart step, all under the component", () => {
     const children = run.constructed.filter((resource) => resource.name !== "edge");
     expect(children.map((resource) => resource.type).sort()).toEqual(
       [
         "cloudflare:index/apiToken:ApiToken",
+        "command:local:Command",
         "command:local:Command",
         "command:local:Command",
         "kubernetes:core/v1:Namespace",
@@ -69,6 +70,7 @@ describe("new ExternalDns with the fewest arguments", () => {
         "kubernetes:isindir.github.com/v1alpha3:SopsSecret",
         "vanixiets:dns:CloudflareDnsToken",
         "vanixiets:dns:EncryptedSopsSecret",
+        "vanixiets:dns:LeftoverTokenCleanup",
         "vanixiets:dns:PodRestartOnNewToken",
       ].sort(),
     );

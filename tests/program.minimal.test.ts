@@ -61,7 +61,9 @@ describe("minimal stack", () => {
   });
 
   it("writes no GitOps copy when sopsSecretFile is unset", () => {
-    const [command] = run.record.ofType("command:local:Command");
+    const [command] = run.record
+      .ofType("command:local:Command")
+      .filter((resource) => resource.name.endsWith("-sops-encrypt"));
     expect(command.inputs.environment).toEqual({});
   });
 });

@@ -73,6 +73,7 @@ describe("production stack", () => {
         "cloudflare:index/accountToken:AccountToken",
         "command:local:Command",
         "command:local:Command",
+        "command:local:Command",
         "kubernetes:core/v1:Namespace",
         "kubernetes:helm.sh/v4:Chart",
         "kubernetes:isindir.github.com/v1alpha3:SopsSecret",
@@ -82,6 +83,7 @@ describe("production stack", () => {
         "vanixiets:dns:CloudflareDnsToken",
         "vanixiets:dns:EncryptedSopsSecret",
         "vanixiets:dns:ExternalDns",
+        "vanixiets:dns:LeftoverTokenCleanup",
         "vanixiets:dns:PodRestartOnNewToken",
       ].sort(),
     );

@@ -212,7 +212,9 @@ describe("the program with the real sops", () => {
   });
 
   it("the registered command encrypts the minted token for the configured recipients", () => {
-    const [command] = run.record.ofType("command:local:Command");
+    const [command] = run.record
+      .ofType("command:local:Command")
+      .filter((resource) => resource.name.endsWith("-sops-encrypt"));
     expect(command.inputs.environment).toEqual({
       [OUTPUT_FILE_VARIABLE]: expect.stringMatching(/external-dns\.enc\.yaml$/),
     });

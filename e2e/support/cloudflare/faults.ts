@@ -10,6 +10,8 @@ import type { RequestKind } from "./requestLog";
  * - `status`: that 5xx, in Cloudflare's error envelope with no error in it;
  * - `rateLimited`: Cloudflare's 429 with `retry-after: retryAfterSeconds`;
  * - `slow`: the normal answer, `delayMs` late (the request runs after the delay);
+ * - `lateAnswer`: the request runs at once, its answer comes `delayMs` late
+ *   (a client killed meanwhile never learns what was done);
  * - `drop`: the connection is destroyed without an answer. When that was a
  *   reused connection, Go's transport sends a GET again by itself (net/http
  *   transport.go:818-860, shouldRetryRequest, in /usr/local/go, go1.26), so
@@ -19,6 +21,7 @@ export type Fault =
   | { type: "status"; status: number }
   | { type: "rateLimited"; retryAfterSeconds: number }
   | { type: "slow"; delayMs: number }
+  | { type: "lateAnswer"; delayMs: number }
   | { type: "drop" };
 
 export interface FaultRule {

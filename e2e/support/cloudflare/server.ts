@@ -172,6 +172,7 @@ async function handle(
   } finally {
     if (DNS_WRITE_KINDS.has(route.kind)) entry.recordNames = touched;
   }
+  if (fault?.type === "lateAnswer") await sleep(fault.delayMs);
   return {
     status: 200,
     body: {
