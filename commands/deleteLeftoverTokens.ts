@@ -10,6 +10,14 @@ import { fail, readInput } from "./stepSupport";
 /** Cloudflare's largest page of tokens (per_page 5–50). */
 const PER_PAGE = 50;
 
+/** The line that records which token a run kept; the next run reads it in PULUMI_COMMAND_STDOUT. */
+const KEPT = /^Kept token (\S+)\.$/m;
+
+/** The token the previous run kept: still in the state when this up replaces it under the same name. */
+function previouslyKept(): string | undefined {
+  return KEPT.exec(process.env.PULUMI_COMMAND_STDOUT ?? "")?.[1];
+}
+
 interface ListedToken {
   id: string;
   name: string;
@@ -25,6 +33,7 @@ async function main(): Promise<void> {
     );
   const access = { token, baseUrl: input.baseUrl };
   const base = input.accountId ? `/accounts/${input.accountId}/tokens` : "/user/tokens";
+  const keep = new Set([input.keepId, previouslyKept()]);
   const leftovers: ListedToken[] = [];
   for (let page = 1; ; page++) {
     const body = (await callCloudflare(
@@ -36,12 +45,13 @@ async function main(): Promise<void> {
       result_info?: { total_pages?: number };
     };
     leftovers.push(
-      ...body.result.filter((listed) => listed.name === input.name && listed.id !== input.keepId),
+      ...body.result.filter((listed) => listed.name === input.name && !keep.has(listed.id)),
     );
     if (page >= (body.result_info?.total_pages ?? 1)) break;
   }
   for (const leftover of leftovers)
     await callCloudflare(access, "DELETE", `${base}/${leftover.id}`);
+  console.log(`Kept token ${input.keepId}.`);
   console.log(
     leftovers.length === 0
       ? `No other token is named "${input.name}".`

@@ -41,8 +41,10 @@ export interface LeftoverTokenCleanupArgs {
  * another under the same name), and a connection lost after Cloudflare minted
  * it (the provider's client sends the POST again: cloudflare-go v7.9.0
  * internal/requestconfig/requestconfig.go retries 5xx, 429 and lost
- * connections, with no idempotency key). Only tokens of exactly this name go:
- * a rotation's old token has another name, and Pulumi deletes it itself.
+ * connections, with no idempotency key). Only tokens of exactly this name go,
+ * and never the token the step kept the last time it ran (its previous
+ * output): a replacement under the same name (a new expiry, `--replace`)
+ * still has that one in the state, and Pulumi deletes it at the end of the up.
  */
 export class LeftoverTokenCleanup extends pulumi.ComponentResource {
   /** What the command did: the tokens it deleted, or that there were none (never a token value). */
@@ -69,10 +71,12 @@ export class LeftoverTokenCleanup extends pulumi.ComponentResource {
       `${name}-delete`,
       {
         create: CLEANUP_COMMAND,
+        // An update, not a replacement: the command reads which token it kept last time.
+        update: CLEANUP_COMMAND,
         dir: stepDirectory(),
         stdin: pulumi.secret(input),
         triggers: [args.tokenId],
-        addPreviousOutputInEnv: false,
+        addPreviousOutputInEnv: true,
       },
       { parent: this },
     );

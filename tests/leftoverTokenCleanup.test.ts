@@ -60,8 +60,33 @@ describe("the cleanup command", () => {
     const kept = api.state.mintDnsToken(NAME, [COM.id]);
     const run = await runStep(CLEANUP_COMMAND, input(kept.id));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim()).toBe(`No other token is named "${NAME}".`);
+    expect(run.stdout.trim().split("\n")).toEqual([
+      `Kept token ${kept.id}.`,
+      `No other token is named "${NAME}".`,
+    ]);
     expect(api.requests.count({ kind: "tokens.delete" })).toBe(0);
+  });
+
+  it("never deletes the token its previous run kept: a replacement under the same name still holds it", async () => {
+    const replaced = api.state.mintDnsToken(NAME, [COM.id]);
+    const leftover = api.state.mintDnsToken(NAME, [COM.id]);
+    const minted = api.state.mintDnsToken(NAME, [COM.id]);
+    process.env.PULUMI_COMMAND_STDOUT = `Kept token ${replaced.id}.\nNo other token is named "${NAME}".\n`;
+    try {
+      const run = await runStep(CLEANUP_COMMAND, input(minted.id));
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(
+        `Deleted 1 token(s) named "${NAME}" that no stack holds: ${leftover.id}`,
+      );
+    } finally {
+      delete process.env.PULUMI_COMMAND_STDOUT;
+    }
+    expect(
+      api.state
+        .tokens()
+        .map((token) => token.id)
+        .sort(),
+    ).toEqual([replaced.id, minted.id].sort());
   });
 
   it("fails, naming Cloudflare's answer and how to list the leftovers, when it cannot delete", async () => {
@@ -113,6 +138,9 @@ describe("the cleanup step in the program", () => {
       .ofType("command:local:Command")
       .find((resource) => resource.inputs.create === CLEANUP_COMMAND);
     expect(step?.inputs.triggers).toEqual([TOKEN_ID]);
+    // Updated, not replaced, so that it reads the token it kept last time.
+    expect(step?.inputs.update).toBe(CLEANUP_COMMAND);
+    expect(step?.inputs.addPreviousOutputInEnv).toBe(true);
     const input = JSON.parse(String(step?.inputs.stdin)) as CleanupCommandInput;
     expect(input.keepId).toBe(TOKEN_ID);
     expect(input.name).toMatch(/^external-dns staging \(owner staging/);

@@ -17,6 +17,7 @@ import {
   exitCode,
   gatewayApiChecks,
   hostOfOwnershipRecord,
+  leftoverTokenChecks,
   legacyOwnershipChecks,
   logChecks,
   orphanChecks,
@@ -267,6 +268,40 @@ describe("token checks", () => {
     expect(expired.hint).toMatch(/tokenRotationDays.*the pods roll onto it/);
     const [disabled] = tokenChecks({ kind: "verified", status: "disabled" }, now, CIDRS);
     expect(disabled.hint).toMatch(/^enable it again in the Cloudflare dashboard/);
+  });
+
+  it("leftover tokens: only active tokens of the stack's names other than the one in use fail", () => {
+    const inUse = { kind: "verified" as const, id: "a", status: "active" };
+    const token = (id: string, status: string) => ({
+      id,
+      name: "external-dns prod (owner p)",
+      status,
+    });
+    const url = (id: string) => `https://api.cloudflare.com/client/v4/user/tokens/${id}`;
+    const [clean] = leftoverTokenChecks(
+      { kind: "listed", tokens: [token("a", "active"), token("b", "revoked (exposed)")] },
+      inUse,
+      url,
+    );
+    expect(clean.status).toBe("pass");
+    const [left] = leftoverTokenChecks(
+      { kind: "listed", tokens: [token("a", "active"), token("c", "active")] },
+      inUse,
+      url,
+    );
+    expect(left.status).toBe("fail");
+    expect(left.hint).toContain(
+      'curl -X DELETE -H "Authorization: Bearer $CLOUDFLARE_API_TOKEN" https://api.cloudflare.com/client/v4/user/tokens/c',
+    );
+    const [unlisted] = leftoverTokenChecks(
+      { kind: "unavailable", reason: "no bootstrap token given" },
+      inUse,
+      url,
+    );
+    expect(unlisted).toMatchObject({
+      status: "warn",
+      detail: "not checked: no bootstrap token given",
+    });
   });
 
   it("warn when no token was given", () => {

@@ -438,9 +438,12 @@ export function leftoverTokenChecks(
       "warn",
       `not checked: the token external-dns uses is unknown (${listing.tokens.length} token(s) named for this stack: ${listing.tokens.map((token) => token.id).join(", ") || "none"})`,
     );
-  const leftovers = listing.tokens.filter((token) => token.id !== inUse.id);
+  // A revoked, expired or disabled token edits nothing: only active ones are a risk.
+  const leftovers = listing.tokens.filter(
+    (token) => token.id !== inUse.id && token.status === "active",
+  );
   if (leftovers.length === 0)
-    return check("pass", `the only token named for this stack is the one external-dns uses`);
+    return check("pass", "no active token named for this stack besides the one external-dns uses");
   return check(
     "fail",
     `${leftovers.length} token(s) named for this stack besides the one external-dns uses, each able to edit the zones' DNS: ${leftovers.map((token) => `"${token.name}" (id ${token.id}, ${token.status}${token.issuedOn ? `, issued ${token.issuedOn}` : ""})`).join("; ")}`,
