@@ -182,6 +182,9 @@ export class ExternalDns extends pulumi.ComponentResource {
     cluster: DeploymentCluster,
   ): Children {
     const onCluster = { parent: this, ...(cluster.provider && { provider: cluster.provider }) };
+    // The steps call the API the default Cloudflare provider mints through.
+    const cloudflareBaseUrl =
+      args.cloudflareBaseUrl ?? new pulumi.Config("cloudflare").get("baseUrl");
     const token = new CloudflareDnsToken(
       `${name}-token`,
       {
@@ -259,7 +262,7 @@ export class ExternalDns extends pulumi.ComponentResource {
           toPrefix: settings.txtPrefix,
           token: token.value,
           zones: zonesWithIds,
-          baseUrl: args.cloudflareBaseUrl,
+          baseUrl: cloudflareBaseUrl,
         },
         { parent: this, dependsOn: [chart] },
       );
@@ -275,7 +278,7 @@ export class ExternalDns extends pulumi.ComponentResource {
           txtPrefix: settings.txtPrefix,
           token: token.value,
           zones: zonesWithIds,
-          baseUrl: args.cloudflareBaseUrl,
+          baseUrl: cloudflareBaseUrl,
           cluster: cluster.source,
           sources: settings.sources,
           annotationPrefixes: annotationReading(
@@ -305,7 +308,7 @@ export class ExternalDns extends pulumi.ComponentResource {
         name: tokenSpec.name,
         tokenId: token.tokenId,
         accountId: tokenSpec.accountId,
-        baseUrl: args.cloudflareBaseUrl,
+        baseUrl: cloudflareBaseUrl,
       },
       { parent: this },
     );

@@ -143,7 +143,7 @@ export interface ExternalDnsArgs {
   sops: ExternalDnsSopsArgs;
   /** The cluster. Default: the ambient kubeconfig. */
   cluster?: ExternalDnsClusterArgs;
-  /** Cloudflare API base URL the steps that move or rename ownership records call, when the Cloudflare provider is pointed elsewhere (`cloudflare:baseUrl`). Default: Cloudflare's. */
+  /** Cloudflare API base URL the program's own steps call (moving or renaming ownership records, deleting leftover tokens), when the Cloudflare provider is pointed elsewhere. Default: the default provider's `cloudflare:baseUrl`, else Cloudflare's. */
   cloudflareBaseUrl?: string;
 }
 
