@@ -225,17 +225,18 @@ export class ExternalDns extends pulumi.ComponentResource {
       chartValues(settings, zoneIds, rolloutChecksum),
     );
     // On up, the chart starts (or rolls) external-dns only once the operator has
-    // put this token into the Secret. The dry run shows the values at once.
-    const decrypted = pulumi
-      .all([secret.resource.id, namespace.metadata.name, token.value])
-      .apply(([_id, namespaceName, tokenValue]) =>
-        waitForOperator(cluster.reader, namespaceName, tokenValue, (option) =>
-          this.optionName(option),
-        ),
-      );
-    const chartValuesInput = pulumi.runtime.isDryRun()
-      ? values
-      : pulumi.all([values, pulumi.unsecret(decrypted)]).apply(([ready]) => ready);
+    // put this token into the Secret. A preview waits for nothing and shows the values at once.
+    let chartValuesInput = values;
+    if (!pulumi.runtime.isDryRun()) {
+      const decrypted = pulumi
+        .all([secret.resource.id, namespace.metadata.name, token.value])
+        .apply(([_id, namespaceName, tokenValue]) =>
+          waitForOperator(cluster.reader, namespaceName, tokenValue, (option) =>
+            this.optionName(option),
+          ),
+        );
+      chartValuesInput = pulumi.all([values, pulumi.unsecret(decrypted)]).apply(([ready]) => ready);
+    }
 
     const chart = new k8s.helm.v4.Chart(
       `${name}-chart`,

@@ -26,7 +26,7 @@ export const CLEANUP_COMMAND =
 export interface LeftoverTokenCleanupArgs {
   /** The name of the stack's token (the same within a rotation period). */
   name: string;
-  /** The minted token's ID: the step runs again whenever it changes. */
+  /** The minted token's ID: the step runs again whenever it changes (it is part of stdin). */
   tokenId: pulumi.Input<string>;
   /** Account of an account-owned token. */
   accountId?: string;
@@ -71,11 +71,11 @@ export class LeftoverTokenCleanup extends pulumi.ComponentResource {
       `${name}-delete`,
       {
         create: CLEANUP_COMMAND,
-        // An update, not a replacement: the command reads which token it kept last time.
+        // A new token ID changes stdin, which updates the step (a changed trigger would replace
+        // it): the update reads in PULUMI_COMMAND_STDOUT which token the last run kept.
         update: CLEANUP_COMMAND,
         dir: stepDirectory(),
         stdin: pulumi.secret(input),
-        triggers: [args.tokenId],
         addPreviousOutputInEnv: true,
       },
       { parent: this },

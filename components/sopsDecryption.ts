@@ -10,7 +10,12 @@
  */
 
 import type { OptionName } from "../stacks/settings";
-import type { ClusterReader, SopsSecretObservation, SopsSecretTarget } from "./clusterAccess";
+import {
+  type ClusterReader,
+  describeError,
+  type SopsSecretObservation,
+  type SopsSecretTarget,
+} from "./clusterAccess";
 
 /** The operator's status when the Secret is up to date (sops-secrets-operator 0.21). */
 export const OPERATOR_HEALTHY = "Healthy";
@@ -102,6 +107,17 @@ export function decryptionTimeoutMessage(
   );
 }
 
+export function unreadableClusterMessage(
+  target: SopsSecretTarget,
+  timing: DecryptionTiming,
+  reason: string,
+): string {
+  return (
+    `SopsSecret ${target.namespace}/${target.sopsSecretName}: could not check within ${timing.timeoutMs / 1000}s that the operator decrypted it into Secret ${target.secretName}: ` +
+    `the cluster could not be read (${reason}); run pulumi up again once it can be reached`
+  );
+}
+
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -128,7 +144,18 @@ export async function waitForDecryption(
   const start = clock.now();
   let errorSince: number | undefined;
   for (;;) {
-    const observed = await reader.observeSopsSecret(target);
+    const read = await reader.observeSopsSecret(target).then(
+      (observed) => ({ observed }),
+      (error: unknown) => ({ unreadable: describeError(error) }),
+    );
+    if ("unreadable" in read) {
+      // The cluster may be away for a moment: try again until the timeout, then name it.
+      if (clock.now() - start >= timing.timeoutMs)
+        throw fail(unreadableClusterMessage(target, timing, read.unreadable));
+      await clock.sleep(timing.pollMs);
+      continue;
+    }
+    const { observed } = read;
     const verdict = decryptionVerdict(observed, expectedSha256);
     if (verdict.state === "done") return;
     const now = clock.now();

@@ -85,6 +85,35 @@ describe("waitForDecryption", () => {
     expect(clock.elapsed()).toBe(1_000);
   });
 
+  it("outlasts a cluster that is away for a moment", async () => {
+    const observations = replay([{ status: "Healthy", secretValueSha256: NEW }]);
+    let failures = 2;
+    const reader = {
+      ...observations,
+      observeSopsSecret: async () => {
+        if (failures-- > 0) throw new Error("connect ECONNREFUSED 127.0.0.1:6443");
+        return observations.observeSopsSecret(TARGET);
+      },
+    };
+    await waitForDecryption(reader, TARGET, NEW, fail, CONFIG_NAMING.key, TIMING, simulatedClock());
+  });
+
+  it("fails after the timeout naming the cluster it could not read, as a message, not a stack trace", async () => {
+    const reader = {
+      ...replay([]),
+      observeSopsSecret: async () => {
+        throw new Error("connect ECONNREFUSED 127.0.0.1:6443");
+      },
+    };
+    const clock = simulatedClock();
+    await expect(
+      waitForDecryption(reader, TARGET, NEW, fail, CONFIG_NAMING.key, TIMING, clock),
+    ).rejects.toThrow(
+      "SopsSecret external-dns/external-dns-cloudflare: could not check within 60s that the operator decrypted it into Secret cloudflare-api-token: the cluster could not be read (connect ECONNREFUSED 127.0.0.1:6443); run pulumi up again once it can be reached",
+    );
+    expect(clock.elapsed()).toBe(60_000);
+  });
+
   it("outlasts a stale error that the operator replaces within the grace period", async () => {
     const reader = replay([
       { status: "Decryption error" },
