@@ -77,6 +77,12 @@ export type AnnotatedObjectsLookup =
 export interface ClusterReader {
   /** The Kubernetes provider renders YAML instead of applying it: there is nothing to wait for. */
   rendersOnly: boolean;
+  /** The cluster is created in this deployment: that it cannot be read yet is expected. */
+  awaitingCluster?: boolean;
+  /** The API server's address, for messages. */
+  server?: string;
+  /** Whether the API server answers at all. */
+  probe(): Promise<{ reachable: true } | { reachable: false; reason: string }>;
   servedCrdVersions(names: readonly string[]): Promise<CrdVersions>;
   /** The external-dns Deployment in `namespace`, if any, and (on demand) the hostnames `sources` declare. */
   runningExternalDns(
@@ -152,6 +158,7 @@ export function answerClusterReadsWith(
 export function unreadableCluster(reason: string, rendersOnly = false): ClusterReader {
   return {
     rendersOnly,
+    probe: async () => ({ reachable: false, reason }),
     servedCrdVersions: async () => ({ reachable: false, reason }),
     runningExternalDns: async () => ({ reachable: false, reason }),
     annotatedObjects: async () => ({ reachable: false, reason }),
@@ -177,12 +184,24 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
     );
   }
   const client = kubernetesClient();
+  const server = config.getCurrentCluster()?.server;
   const extensions = config.makeApiClient(client.ApiextensionsV1Api);
   const core = config.makeApiClient(client.CoreV1Api);
   const custom = config.makeApiClient(client.CustomObjectsApi);
   const apps = config.makeApiClient(client.AppsV1Api);
   return {
     rendersOnly,
+    server,
+    async probe() {
+      try {
+        await withTimeout(config.makeApiClient(client.VersionApi).getCode());
+        return { reachable: true };
+      } catch (error) {
+        // An answer, even a refusal, means the server is there.
+        if (typeof (error as { code?: unknown }).code === "number") return { reachable: true };
+        return { reachable: false, reason: describeError(error) };
+      }
+    },
     async runningExternalDns(namespace, sources) {
       try {
         const deployments = await withTimeout(apps.listNamespacedDeployment({ namespace }));

@@ -52,6 +52,7 @@ export async function checkCluster(
   settings: Settings,
   name: OptionName,
 ): Promise<void> {
+  await refuseUnreachableCluster(cluster);
   const unchecked = [
     await checkGatewayCrds(cluster, settings.sources, settings.externalDnsVersion, name),
     await checkRunningExternalDns(cluster, settings, name),
@@ -59,6 +60,24 @@ export async function checkCluster(
   ].filter((warning): warning is string => warning !== undefined);
   // One cluster, one warning: the checks fail to read it for the same reason.
   if (unchecked.length > 0) pulumi.log.warn(unchecked.join(" "));
+}
+
+/**
+ * Fails when the cluster the chart deploys to cannot be reached: the Kubernetes
+ * provider needs it to preview the chart too, and fails there with the SDK's
+ * stack trace (measured: a preview with the kubeconfig pointing at a closed
+ * port). Not when the provider only renders YAML, nor when the cluster is
+ * created in this deployment; then the checks below warn instead.
+ */
+async function refuseUnreachableCluster(cluster: ClusterReader): Promise<void> {
+  if (cluster.rendersOnly || cluster.awaitingCluster) return;
+  const probe = await cluster.probe();
+  if (probe.reachable) return;
+  throw new PlainRunError(unreachableClusterRefusal(probe.reason, cluster.server));
+}
+
+export function unreachableClusterRefusal(reason: string, server: string | undefined): string {
+  return `The cluster${server ? ` at ${server}` : ""} could not be reached (${reason}): the Kubernetes provider needs it to preview or deploy the chart. Nothing was changed. Check the kubeconfig the program uses (kubernetes:kubeconfig, else KUBECONFIG) and the connection to the cluster (a VPN?), then run again.`;
 }
 
 /**

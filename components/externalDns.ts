@@ -366,9 +366,12 @@ async function deploymentCluster(
   };
   const reader =
     kubeconfig === undefined
-      ? unreadableCluster(
-          "its kubeconfig is not known yet: the cluster is created in this deployment",
-        )
+      ? {
+          ...unreadableCluster(
+            "its kubeconfig is not known yet: the cluster is created in this deployment",
+          ),
+          awaitingCluster: true,
+        }
       : clusterReader(source);
   return { reader, source, provider };
 }

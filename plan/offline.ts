@@ -79,7 +79,7 @@ export interface OfflineWorld {
 /** The read-only part of the cluster the program checks before any change. */
 export type LiveClusterChecks = Pick<
   ClusterReader,
-  "servedCrdVersions" | "runningExternalDns" | "annotatedObjects"
+  "probe" | "servedCrdVersions" | "runningExternalDns" | "annotatedObjects"
 >;
 
 /** The cluster as the program reads it directly, answered from the world (or its live cluster). */
@@ -92,6 +92,7 @@ export function worldClusterReader(
     ...worldAnswers(world),
     rendersOnly: source.rendersOnly ?? false,
     ...(live && {
+      probe: () => live.probe(),
       servedCrdVersions: (names: readonly string[]) => live.servedCrdVersions(names),
       runningExternalDns: (namespace: string, sources: readonly string[]) =>
         live.runningExternalDns(namespace, sources),
@@ -103,6 +104,11 @@ export function worldClusterReader(
 function worldAnswers(world: OfflineWorld): ClusterReader {
   return {
     rendersOnly: false,
+    async probe() {
+      return world.clusterUnreachable
+        ? { reachable: false, reason: world.clusterUnreachable }
+        : { reachable: true };
+    },
     async servedCrdVersions(names) {
       if (world.clusterUnreachable) return { reachable: false, reason: world.clusterUnreachable };
       const served = names.map((name) => [name, world.servedCrdVersions(name)?.slice()]);

@@ -34,6 +34,7 @@ function replay(observations: SopsSecretObservation[]): ClusterReader & { polls:
   const reader = {
     polls: 0,
     rendersOnly: false,
+    probe: async () => ({ reachable: true as const }),
     servedCrdVersions: async () => ({ reachable: true as const, served: {} }),
     runningExternalDns: async () => ({ reachable: true as const, declared: async () => [] }),
     annotatedObjects: async () => ({ reachable: true as const, objects: [] }),
