@@ -62,6 +62,8 @@ export interface RunOptions {
   input?: string;
   /** Killed (SIGINT, then SIGKILL 20 s later) after this long; default 5 minutes. */
   timeoutMs?: number;
+  /** Polled every 100 ms: once it holds, the process is killed with SIGKILL (a machine that dies mid-run). */
+  killWhen?: () => boolean;
 }
 
 /** A config value; `secret(...)` marks one for `--secret`. Lists and objects are set by path. */
@@ -178,10 +180,17 @@ export class ScratchProject {
         child.kill("SIGINT");
       }, timeoutMs);
       const kill = setTimeout(() => child.kill("SIGKILL"), timeoutMs + 20_000);
+      const killWhen = options.killWhen;
+      const watch =
+        killWhen &&
+        setInterval(() => {
+          if (killWhen()) child.kill("SIGKILL");
+        }, 100);
       child.on("error", reject);
       child.on("close", (exitCode) => {
         clearTimeout(interrupt);
         clearTimeout(kill);
+        if (watch) clearInterval(watch);
         const result: RunResult = {
           command,
           exitCode,
