@@ -597,6 +597,7 @@ describe("log checks", () => {
       "warn errors",
     ]);
     expect(results[0].hint).toContain("raise external-dns:interval or external-dns:recordsPerPage");
+    expect(results[0].hint).toContain("npm run fleet the fleet's per Cloudflare user");
   });
 
   it("fail on 401 and 403", () => {

@@ -801,7 +801,7 @@ const LOG_PATTERNS: { check: string; pattern: RegExp; status: Status; hint: stri
     check: "429 rate limited",
     pattern: /\b429\b|rate limit/i,
     status: "warn",
-    hint: "Cloudflare rate-limits the account: raise external-dns:interval or external-dns:recordsPerPage (see npm run plan)",
+    hint: "Cloudflare rate-limits the user (1,200 requests per 5 minutes for all its tokens and the dashboard together; external-dns retries at the next interval): raise external-dns:interval or external-dns:recordsPerPage (npm run plan gives the stack's estimate, npm run fleet the fleet's per Cloudflare user)",
   },
   {
     check: "skipped by filters",
