@@ -145,3 +145,40 @@ function cloudflareMessages(text: string): string {
     return "";
   }
 }
+
+/** A token as Cloudflare lists it (never its value). */
+export interface ListedToken {
+  id: string;
+  name: string;
+  status: string;
+  issued_on?: string;
+}
+
+/** Cloudflare's largest page of tokens (per_page 5–50). */
+const TOKENS_PER_PAGE = 50;
+
+/**
+ * Every token of the user, or of the account; needs a token that may list
+ * tokens (the bootstrap token's API Tokens Read), not the minted one.
+ */
+export async function listTokens(
+  access: CloudflareAccess,
+  accountId?: string,
+): Promise<ListedToken[]> {
+  const base = tokensPath(accountId);
+  const tokens: ListedToken[] = [];
+  for (let page = 1; ; page++) {
+    const body = (await callCloudflare(
+      access,
+      "GET",
+      `${base}?per_page=${TOKENS_PER_PAGE}&page=${page}`,
+    )) as { result: ListedToken[]; result_info?: { total_pages?: number } };
+    tokens.push(...body.result);
+    if (page >= (body.result_info?.total_pages ?? 1)) return tokens;
+  }
+}
+
+/** Where the user's (or the account's) tokens live. */
+export function tokensPath(accountId?: string): string {
+  return accountId ? `/accounts/${accountId}/tokens` : "/user/tokens";
+}

@@ -4,11 +4,11 @@
  */
 import {
   CLOUDFLARE_API,
-  callCloudflare,
   listDnsRecords,
+  listTokens,
   type CloudflareAccess as RecordsAccess,
 } from "../components/cloudflareRecords";
-import type { MintedToken, TokenListing, TokenObservation, ZoneRecord } from "./checks";
+import type { TokenListing, TokenObservation, ZoneRecord } from "./checks";
 
 export interface CloudflareAccess extends RecordsAccess {
   /** Account of an account-owned token; undefined for a user token. */
@@ -70,9 +70,6 @@ export async function listZoneRecords(
   }
 }
 
-/** Tokens per page when listing tokens: Cloudflare's maximum for `/user/tokens` (per_page 5–50). */
-const TOKENS_PER_PAGE = 50;
-
 /**
  * Every token of the user (or of the account) whose name starts with
  * `namePrefix`. Listing tokens needs the bootstrap token's API Tokens Read;
@@ -82,28 +79,16 @@ export async function listTokensNamed(
   access: CloudflareAccess,
   namePrefix: string,
 ): Promise<TokenListing> {
-  const base = access.accountId ? `/accounts/${access.accountId}/tokens` : "/user/tokens";
-  const tokens: MintedToken[] = [];
   try {
-    for (let page = 1; ; page++) {
-      const body = (await callCloudflare(
-        access,
-        "GET",
-        `${base}?per_page=${TOKENS_PER_PAGE}&page=${page}`,
-      )) as {
-        result: { id: string; name: string; status: string; issued_on?: string }[];
-        result_info?: { total_pages?: number };
-      };
-      for (const token of body.result)
-        if (token.name.startsWith(namePrefix))
-          tokens.push({
-            id: token.id,
-            name: token.name,
-            status: token.status,
-            issuedOn: token.issued_on,
-          });
-      if (page >= (body.result_info?.total_pages ?? 1)) return { kind: "listed", tokens };
-    }
+    const tokens = (await listTokens(access, access.accountId))
+      .filter((token) => token.name.startsWith(namePrefix))
+      .map((token) => ({
+        id: token.id,
+        name: token.name,
+        status: token.status,
+        issuedOn: token.issued_on,
+      }));
+    return { kind: "listed", tokens };
   } catch (error) {
     return { kind: "unavailable", reason: (error as Error).message };
   }

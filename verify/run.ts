@@ -5,7 +5,7 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
-import { CLOUDFLARE_API } from "../components/cloudflareRecords";
+import { CLOUDFLARE_API, tokensPath } from "../components/cloudflareRecords";
 import { annotationReading } from "../components/externalDnsReleases";
 import { requiredGatewayCrds } from "../components/gatewayApi";
 import { managesHostname } from "../components/hostnameFilter";
@@ -99,7 +99,7 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
     : { kind: "unavailable", reason: "no token given" };
   const accountId =
     loaded.settings.tokenOwner === "account" ? loaded.settings.accountId : undefined;
-  const tokensBase = `${options.cloudflareBaseUrl ?? CLOUDFLARE_API}${accountId ? `/accounts/${accountId}` : "/user"}/tokens`;
+  const tokensBase = `${options.cloudflareBaseUrl ?? CLOUDFLARE_API}${tokensPath(accountId)}`;
   const tokenListing: TokenListing = options.bootstrapToken
     ? await listTokensNamed(
         { token: options.bootstrapToken, accountId, baseUrl: options.cloudflareBaseUrl },
