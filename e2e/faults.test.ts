@@ -55,6 +55,50 @@ function stackTraceLines(run: RunResult): string[] {
   return run.output.split("\n").filter((line) => /^\s+at\s/.test(line));
 }
 
+const RBAC = "rbac.authorization.k8s.io/v1";
+
+/**
+ * Stops sops-secrets-operator as far as the cluster can tell: deletes the
+ * ClusterRoleBindings of the ClusterRoles that grant access to SopsSecrets (the
+ * operator's), so it can neither read them nor write their status or Secret.
+ * Returns them for `restoreOperator`.
+ */
+async function stopOperator(): Promise<unknown[]> {
+  const roles = (await suite.cluster.list({ apiVersion: RBAC, plural: "clusterroles" })) as {
+    metadata: { name: string };
+    rules?: { resources?: string[] }[];
+  }[];
+  const operatorRoles = new Set(
+    roles
+      .filter((role) => role.rules?.some((rule) => rule.resources?.includes("sopssecrets")))
+      .map((role) => role.metadata.name),
+  );
+  const bindings = (await suite.cluster.list({
+    apiVersion: RBAC,
+    plural: "clusterrolebindings",
+  })) as { metadata: { name: string }; roleRef: { name: string }; subjects?: unknown[] }[];
+  const operators = bindings.filter((binding) => operatorRoles.has(binding.roleRef.name));
+  if (operators.length === 0) throw new Error("found no ClusterRoleBinding of the operator");
+  for (const binding of operators)
+    await suite.cluster.delete({
+      apiVersion: RBAC,
+      plural: "clusterrolebindings",
+      name: binding.metadata.name,
+    });
+  return operators.map(({ metadata, roleRef, subjects }) => ({
+    apiVersion: RBAC,
+    kind: "ClusterRoleBinding",
+    metadata: { name: metadata.name },
+    roleRef,
+    subjects,
+  }));
+}
+
+async function restoreOperator(bindings: unknown[]): Promise<void> {
+  for (const binding of bindings)
+    await suite.cluster.create({ apiVersion: RBAC, plural: "clusterrolebindings" }, binding);
+}
+
 /** A loopback port nothing listens on (a cluster that is away). */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -266,6 +310,37 @@ describe("faults", () => {
         .externalDnsRequests(since)
         .filter((request) => request.status >= 400),
     ).toEqual([]);
+  });
+
+  it("the operator stopped during an up: it fails within the stated bound with the hint, and the rerun once it is back succeeds", async () => {
+    const before = await stateTokenId();
+    await suite.project.configure({ "external-dns:tokenExpiresOn": "2027-08-31T00:00:00Z" });
+    const bindings = await stopOperator();
+    let up: RunResult;
+    try {
+      up = await suite.project.up([], { timeoutMs: 300_000 });
+    } finally {
+      await restoreOperator(bindings);
+    }
+    expect(up.exitCode, describeRun(up)).not.toBe(0);
+    expect(up.output).toContain(
+      `SopsSecret ${suite.namespace}/external-dns-cloudflare: not decrypted into Secret cloudflare-api-token within 120s`,
+    );
+    expect(up.output).toContain(
+      `is sops-secrets-operator running and watching namespace ${suite.namespace}?`,
+    );
+    expect(stackTraceLines(up)).toEqual([]);
+    // The stated bound (120 s), plus the time the up takes around the wait.
+    expect(up.durationMs).toBeLessThan(200_000);
+
+    const rerun = await suite.project.up([], { timeoutMs: 300_000 });
+    expect(rerun.exitCode, describeRun(rerun)).toBe(0);
+    const minted = await stateTokenId();
+    expect(minted).not.toBe(before);
+    expect(activeTokenIds()).toEqual([minted]);
+    expect(
+      (await secretToken(suite.cluster, suite.namespace)) === suite.api.state.tokenValue(minted),
+    ).toBe(true);
   });
 
   it("the cluster unreachable during a preview of the deployed stack: a message that names it, no stack trace, no hang", async () => {
