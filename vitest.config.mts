@@ -1,4 +1,7 @@
 import { defineConfig } from "vitest/config";
+import { requireSupportedNode } from "./stacks/nodeVersion";
+
+requireSupportedNode();
 
 export default defineConfig({
   test: {

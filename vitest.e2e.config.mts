@@ -1,4 +1,7 @@
 import { defineConfig } from "vitest/config";
+import { requireSupportedNode } from "./stacks/nodeVersion";
+
+requireSupportedNode();
 
 /**
  * The end-to-end suite: the real Pulumi CLI deploys the program into the cluster
