@@ -4,8 +4,8 @@
  * `--live` reads the deployed stacks and the zones' ownership records instead
  * (live.ts). Exit code 1 on an error, 2 on bad usage.
  */
-import { parseArgs } from "node:util";
 import { DEFAULT_RECORDS_PER_ZONE } from "../plan/apiUsage";
+import { parseCommandLine, UsageError, wholeNumberOption } from "../stacks/cliUsage";
 import { fleetMembers } from "../stacks/fleet";
 import { PROJECT_ROOT, readStackFiles, type StackFile } from "../stacks/stackFiles";
 import { renderFleet } from "./render";
@@ -32,8 +32,6 @@ export interface FleetIo {
   env: NodeJS.ProcessEnv;
 }
 
-export class UsageError extends Error {}
-
 export interface FleetArgs {
   stacks: string[];
   records: number;
@@ -48,18 +46,18 @@ export interface FleetArgs {
 }
 
 export function parseFleetArgs(argv: string[]): FleetArgs {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  const records = values.records === undefined ? DEFAULT_RECORDS_PER_ZONE : Number(values.records);
-  if (!Number.isInteger(records) || records < 0)
-    throw new UsageError(
-      `--records must be a whole number of records; given ${JSON.stringify(values.records)}`,
-    );
+  const { values, positionals } = parseCommandLine(argv, {
+    records: { type: "string" },
+    hostname: { type: "string", multiple: true },
+    json: { type: "boolean" },
+    dir: { type: "string" },
+    live: { type: "boolean" },
+    "cloudflare-token-file": { type: "string" },
+    "remove-owner": { type: "string" },
+    yes: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  const records = wholeNumberOption("records", values.records, DEFAULT_RECORDS_PER_ZONE);
   if (values["remove-owner"] !== undefined && !values.live)
     throw new UsageError("--remove-owner needs --live");
   if (values.yes && values["remove-owner"] === undefined)
@@ -76,25 +74,6 @@ export function parseFleetArgs(argv: string[]): FleetArgs {
     yes: values.yes ?? false,
     help: values.help ?? false,
   };
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      records: { type: "string" },
-      hostname: { type: "string", multiple: true },
-      json: { type: "boolean" },
-      dir: { type: "string" },
-      live: { type: "boolean" },
-      "cloudflare-token-file": { type: "string" },
-      "remove-owner": { type: "string" },
-      yes: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }
 
 /** The stack files of the project, or of the stacks named; an unknown name is a usage error listing the known ones. */

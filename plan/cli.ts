@@ -7,17 +7,28 @@
  * migration's refusal or adoption). Exit code 1 when the stack config is
  * invalid or those checks refuse, 2 on bad usage.
  */
-import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { type KubeconfigSource, kubernetesApiReader } from "../components/clusterAccess";
-import { readStackFiles, stackConfig, stackFilePath } from "../stacks/stackFiles";
+import {
+  parseCommandLine,
+  requireStackFile,
+  UsageError,
+  wholeNumberOption,
+} from "../stacks/cliUsage";
+import { readStackFiles, stackConfig } from "../stacks/stackFiles";
 import { DEFAULT_RECORDS_PER_ZONE } from "./apiUsage";
 import type { LiveClusterChecks, OfflineWorld } from "./offline";
 import { renderPlan } from "./render";
 import { isKubeconfigPlaceholder } from "./world";
 
-const USAGE =
-  "usage: npm run plan -- <stack> [--records N] [--hostname NAME]... [--cluster] [--json]";
+const USAGE = [
+  "usage: npm run plan -- <stack> [--records N] [--hostname NAME]... [--cluster] [--json]",
+  "",
+  "  <stack>           the stack whose Pulumi.<stack>.yaml to plan",
+  "  --records N       DNS records per zone for the API estimate (default 1000)",
+  "  --hostname NAME   also show whether NAME is managed, and its ownership records",
+  "  --cluster         run the preview's checks against the cluster (read-only)",
+  "  --json            the plan as JSON (use npm run -s plan … --json to pipe it)",
+].join("\n");
 
 export interface CliIo {
   stdout(text: string): void;
@@ -45,30 +56,20 @@ export function planKubeconfigSource(source: KubeconfigSource): KubeconfigSource
 }
 
 export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean", default: false },
-      records: { type: "string" },
-      hostname: { type: "string", multiple: true },
-      cluster: { type: "boolean", default: false },
-    },
-  });
-  const [stack, ...extra] = positionals;
-  const records = values.records === undefined ? DEFAULT_RECORDS_PER_ZONE : Number(values.records);
-  if (!stack || extra.length > 0 || !Number.isInteger(records) || records < 0) {
-    io.stderr(`${USAGE}\n`);
-    return 2;
-  }
-  const loadStack = io.loadStack ?? readStackFile;
+  let args: PlanArgs;
   let config: Record<string, string>;
   try {
-    config = loadStack(stack);
+    args = parsePlanArgs(argv);
+    if (args.help) {
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    }
+    config = (io.loadStack ?? readStackFile)(args.stack);
   } catch (error) {
     io.stderr(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     return 2;
   }
+  const { stack, records, values } = args;
   // Loaded once the arguments hold: the program and the Pulumi SDK take a second to import.
   const { buildPlan } = await import("./report");
   const plan = await buildPlan(stack, config, {
@@ -81,8 +82,31 @@ export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
   return plan.valid ? 0 : 1;
 }
 
+interface PlanArgs {
+  stack: string;
+  records: number;
+  help: boolean;
+  values: { json?: boolean; hostname?: string[]; cluster?: boolean };
+}
+
+function parsePlanArgs(argv: string[]): PlanArgs {
+  const { values, positionals } = parseCommandLine(argv, {
+    json: { type: "boolean" },
+    records: { type: "string" },
+    hostname: { type: "string", multiple: true },
+    cluster: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  const help = values.help ?? false;
+  const [stack, ...extra] = positionals;
+  if (!help && stack === undefined) throw new UsageError("no stack given");
+  if (extra.length > 0) throw new UsageError(`one stack only; given ${positionals.join(", ")}`);
+  const records = wholeNumberOption("records", values.records, DEFAULT_RECORDS_PER_ZONE);
+  return { stack: stack ?? "", records, help, values };
+}
+
 function readStackFile(stack: string): Record<string, string> {
-  if (!existsSync(stackFilePath(stack))) throw new Error(`no stack file ${stackFilePath(stack)}`);
+  requireStackFile(stack);
   return stackConfig(stack);
 }
 

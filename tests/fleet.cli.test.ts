@@ -108,7 +108,7 @@ describe("npm run fleet: usage", () => {
     const dir = projectDir(FLEET);
     const cases: [string[], string][] = [
       [["--record", "5"], "Unknown option '--record'"],
-      [["--records", "abc"], '--records must be a whole number of records; given "abc"'],
+      [["--records", "abc"], '--records must be a whole number ≥ 0; given "abc"'],
       [["--remove-owner", "x"], "--remove-owner needs --live"],
       [["nbg1"], `no stack file for nbg1 in ${dir}; stacks: fsn1, hel1`],
     ];

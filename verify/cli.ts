@@ -2,10 +2,10 @@
  * `npm run verify -- <stack> [--json] [--kubeconfig PATH] [--cloudflare-token-file PATH] [--bootstrap-token-file PATH] [--resolver host:port]`:
  * checks a live deployment end to end. Exit code 1 on any failure, 2 on bad usage.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
 import { kubernetesClient } from "../components/kubernetesClient";
-import { stackConfig, stackFilePath } from "../stacks/stackFiles";
+import { parseCommandLine, requireStackFile, UsageError } from "../stacks/cliUsage";
+import { stackConfig } from "../stacks/stackFiles";
 import { exitCode } from "./checks";
 import { renderVerification } from "./render";
 
@@ -13,22 +13,18 @@ const USAGE =
   "usage: npm run verify -- <stack> [--json] [--kubeconfig PATH] [--cloudflare-token-file PATH] [--bootstrap-token-file PATH] [--resolver host:port]";
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean", default: false },
-      kubeconfig: { type: "string" },
-      "cloudflare-token-file": { type: "string" },
-      "bootstrap-token-file": { type: "string" },
-      resolver: { type: "string" },
-    },
-  });
-  const [stack, ...extra] = positionals;
-  if (!stack || extra.length > 0 || !existsSync(stackFilePath(stack))) {
-    console.error(
-      stack && extra.length === 0 ? `no stack file ${stackFilePath(stack)}\n${USAGE}` : USAGE,
-    );
+  let values: ReturnType<typeof parseVerifyArgs>["values"];
+  let stack: string;
+  try {
+    ({ values, stack } = parseVerifyArgs(argv));
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    requireStackFile(stack);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n${USAGE}`);
     return 2;
   }
   // Loaded once the arguments hold: the Kubernetes client and the program take seconds to import.
@@ -63,6 +59,21 @@ async function main(argv: string[]): Promise<number> {
     values.json ? `${JSON.stringify(verification, null, 2)}\n` : renderVerification(verification),
   );
   return verification.errors.length > 0 ? 1 : exitCode(verification.results);
+}
+
+function parseVerifyArgs(argv: string[]) {
+  const { values, positionals } = parseCommandLine(argv, {
+    json: { type: "boolean" },
+    kubeconfig: { type: "string" },
+    "cloudflare-token-file": { type: "string" },
+    "bootstrap-token-file": { type: "string" },
+    resolver: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  const [stack, ...extra] = positionals;
+  if (!values.help && stack === undefined) throw new UsageError("no stack given");
+  if (extra.length > 0) throw new UsageError(`one stack only; given ${positionals.join(", ")}`);
+  return { values, stack: stack ?? "" };
 }
 
 main(process.argv.slice(2)).then(
