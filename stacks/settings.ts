@@ -3,6 +3,7 @@
  * caller passes the raw strings Pulumi holds for the `external-dns:` namespace.
  * Every problem is collected and reported at once.
  */
+
 import type { z } from "zod";
 import {
   type AnnotationPrefixChoice,
@@ -30,6 +31,7 @@ import {
   type Source,
   type TokenOwner,
 } from "./options";
+import { closest } from "./suggest";
 
 /** The config namespace of this project (`name` in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "external-dns";
@@ -103,6 +105,36 @@ export function projectKeys(config: Record<string, string>): Record<string, stri
   );
 }
 
+/** The config namespaces this program reads: its own and its providers'. */
+export const READ_NAMESPACES = [CONFIG_NAMESPACE, "cloudflare", "kubernetes"] as const;
+
+/**
+ * Keys under a namespace the program does not read, when it looks like a
+ * misspelling of one it does (`externaldns:zones`): Pulumi passes them on,
+ * and nothing would say that they are ignored.
+ */
+export function misspeltNamespaceWarnings(config: Record<string, string>): string[] {
+  return Object.keys(config).flatMap((key) => {
+    const [namespace, ...rest] = key.split(":");
+    if (rest.length === 0 || (READ_NAMESPACES as readonly string[]).includes(namespace)) return [];
+    const meant = closest(namespace, READ_NAMESPACES);
+    return meant
+      ? [
+          `${key}: namespace ${namespace} is not read by this program (it reads ${READ_NAMESPACES.map((name) => `${name}:`).join(", ")}), so this key is ignored; did you mean ${meant}:${rest.join(":")}?`,
+        ]
+      : [];
+  });
+}
+
+/** Validates a stack's whole config (every namespace): the project's keys, and misspelt namespaces. */
+export function loadStackConfig(config: Record<string, string>, now?: Date): LoadedConfig {
+  const loaded = loadSettings(projectKeys(config), now);
+  const misspelt = misspeltNamespaceWarnings(config);
+  return misspelt.length === 0
+    ? loaded
+    : { ...loaded, warnings: [...misspelt, ...loaded.warnings] };
+}
+
 /** How messages name an option: a stack's config key, or a component's argument. */
 export interface OptionNaming {
   /** The option as the user wrote it, e.g. `external-dns:policy` or `policy`. */
@@ -127,7 +159,11 @@ export const CONFIG_NAMING: OptionNaming = {
 export function loadSettings(raw: Record<string, string>, now: Date = new Date()): LoadedConfig {
   const unknownKeys = Object.keys(raw)
     .filter((key) => !(OPTION_KEYS as string[]).includes(key))
-    .map((key) => `${CONFIG_NAMING.key(key)}: unknown key; known keys: ${OPTION_KEYS.join(", ")}`);
+    .map((key) => {
+      const meant = closest(key, OPTION_KEYS);
+      const guess = meant ? ` did you mean ${CONFIG_NAMING.key(meant)}?` : "";
+      return `${CONFIG_NAMING.key(key)}: unknown key;${guess} known keys: ${OPTION_KEYS.join(", ")}`;
+    });
   const decoded = Object.fromEntries(
     OPTION_KEYS.filter((key) => raw[key] !== undefined).map((key) => [
       key,

@@ -1,12 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type LoadedConfig, loadSettings, projectKeys } from "./settings";
+import { type LoadedConfig, loadStackConfig } from "./settings";
 
-/** The raw `external-dns:*` values of the current stack, keys without the namespace. */
-export function readRawConfig(): Record<string, string> {
-  return projectKeys(pulumi.runtime.allConfig());
-}
-
-/** Loads and validates the current stack's config. */
+/** Loads and validates the current stack's config (misspelt namespaces included). */
 export function loadStackSettings(): LoadedConfig {
-  return loadSettings(readRawConfig());
+  return loadStackConfig(pulumi.runtime.allConfig());
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runPlanCli } from "../plan/cli";
-import { listStacks } from "../stacks/stackFiles";
+import { listStacks, stackConfig } from "../stacks/stackFiles";
 import { runInProcess, runScript } from "./support/cli";
 
 const PLAN_USAGE = "usage: npm run plan -- <stack> [--records N]";
@@ -42,6 +42,17 @@ describe("npm run plan: usage", () => {
   it("an unknown stack lists the stacks that exist", async () => {
     const run = await runInProcess(runPlanCli, ["nosuch"], {});
     expect(run.stderr).toContain(`; stacks: ${STACKS}\n`);
+  });
+});
+
+describe("npm run plan: misspelt keys", () => {
+  it("warns about a key under a misspelt namespace, naming the key it meant", async () => {
+    const run = await runInProcess(runPlanCli, ["production"], {
+      loadStack: () => ({ ...stackConfig("production"), "externaldns:zones": '["example.com"]' }),
+    });
+    expect(run.stdout).toContain(
+      "! externaldns:zones: namespace externaldns is not read by this program (it reads external-dns:, cloudflare:, kubernetes:), so this key is ignored; did you mean external-dns:zones?",
+    );
   });
 });
 

@@ -23,7 +23,9 @@ describe("invalid stack config", () => {
     expect(error).toBeInstanceOf(ConfigError);
     if (!(error instanceof ConfigError)) return;
     expect(error.problems).toEqual([
-      expect.stringMatching(/^external-dns:zone: unknown key; known keys: .*zones/),
+      expect.stringMatching(
+        /^external-dns:zone: unknown key; did you mean external-dns:zones\? known keys: .*zones/,
+      ),
       expect.stringMatching(
         /^external-dns:sources\[1\]: must be one of: service, .*gateway-httproute.*; given "gateway-httproutes"$/,
       ),

@@ -2,9 +2,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type OptionKey, options } from "../stacks/options";
-import { type LoadedConfig, loadSettings, projectKeys, type Settings } from "../stacks/settings";
+import { OPTION_KEYS, type OptionKey, options } from "../stacks/options";
+import {
+  type LoadedConfig,
+  loadSettings,
+  loadStackConfig,
+  projectKeys,
+  type Settings,
+} from "../stacks/settings";
 import { PROJECT_ROOT, stackConfig } from "../stacks/stackFiles";
+import { closest } from "../stacks/suggest";
 
 const AGE_KEY = "age1l3dnqya490usmw9ckcqyjlkcsfhs6a3zyx9efuyg0ppzxtcm7gjqlkydcc";
 const OTHER_AGE_KEY = "age1sppnsegw58drw5uswwnzjeraghzdmmc7evs03v0nssw9hlh44dlqhjdf5g";
@@ -195,7 +202,33 @@ describe("loadSettings: disabled stacks and unknown keys", () => {
 
   it("reports an unknown key next to an otherwise valid config", () => {
     expect(errorsFor({ dryrun: "true" })).toEqual([
-      expect.stringMatching(/^external-dns:dryrun: unknown key; known keys: .*dryRun/),
+      expect.stringMatching(
+        /^external-dns:dryrun: unknown key; did you mean external-dns:dryRun\? known keys: .*dryRun/,
+      ),
+    ]);
+  });
+});
+
+describe("misspellings: keys and namespaces", () => {
+  it("suggests the nearest key, and none when nothing is close", () => {
+    expect(closest("domainFilter", OPTION_KEYS)).toBe("domainFilters");
+    expect(closest("txtOwnerID", OPTION_KEYS)).toBe("txtOwnerId");
+    expect(closest("colour", OPTION_KEYS)).toBeUndefined();
+    expect(errorsFor({ colour: "blue" })[0]).toMatch(
+      /^external-dns:colour: unknown key; known keys: /,
+    );
+  });
+
+  it("warns about keys under a namespace that looks like one the program reads, saying they are ignored", () => {
+    const loaded = loadStackConfig({
+      "externaldns:zones": json(["example.com"]),
+      "cloudflre:apiToken": "x",
+      "aws:region": "eu-central-1",
+      "external-dns:enabled": "false",
+    });
+    expect(loaded.warnings).toEqual([
+      "externaldns:zones: namespace externaldns is not read by this program (it reads external-dns:, cloudflare:, kubernetes:), so this key is ignored; did you mean external-dns:zones?",
+      "cloudflre:apiToken: namespace cloudflre is not read by this program (it reads external-dns:, cloudflare:, kubernetes:), so this key is ignored; did you mean cloudflare:apiToken?",
     ]);
   });
 });
