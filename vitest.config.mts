@@ -1,10 +1,9 @@
 import { defineConfig } from "vitest/config";
-import { requireSupportedNode } from "./stacks/nodeVersion";
-
-requireSupportedNode();
 
 export default defineConfig({
   test: {
+    // A Node.js too old stops the run with a message saying so (stacks/nodeVersion.ts).
+    globalSetup: ["stacks/checkNodeForVitest.ts"],
     include: ["tests/**/*.test.ts"],
     pool: "forks",
     // Test files run one after another in each worker and share its modules: importing the Pulumi

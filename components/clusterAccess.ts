@@ -384,6 +384,47 @@ function withTimeout<T>(request: Promise<T>): Promise<T> {
   return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * What went wrong reaching a cluster, as a person would say it: no kubeconfig
+ * found (and where it looked), the server unreachable (its URL and the cause),
+ * the credentials refused, or an action forbidden (the API server's message
+ * names the verb and the resource).
+ */
+export function clusterProblem(
+  error: unknown,
+  config: k8s.KubeConfig,
+  kubeconfigPath: string | undefined,
+): string {
+  const server = config.getCurrentCluster()?.server;
+  // client-node's fallback when it finds no kubeconfig and runs outside a cluster.
+  if (server === undefined || (server === "http://localhost:8080" && !kubeconfigPath)) {
+    const looked = kubeconfigPath
+      ? kubeconfigPath
+      : process.env.KUBECONFIG
+        ? `KUBECONFIG=${process.env.KUBECONFIG}`
+        : "KUBECONFIG (not set) and ~/.kube/config";
+    return `no kubeconfig found (looked at ${looked}): pass --kubeconfig PATH or set KUBECONFIG`;
+  }
+  const { code } = error as { code?: unknown };
+  if (code === 401)
+    return `the cluster at ${server} refused the kubeconfig's credentials (401 Unauthorized)`;
+  if (code === 403) return `forbidden by the cluster at ${server}: ${apiMessage(error)}`;
+  return `the cluster at ${server} could not be reached (${describeError(error)})`;
+}
+
+/** The API server's own message from a client-node error, else the error's first line. */
+export function apiMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  try {
+    const parsed = typeof body === "string" ? JSON.parse(body) : body;
+    if (parsed && typeof (parsed as { message?: unknown }).message === "string")
+      return (parsed as { message: string }).message;
+  } catch {
+    // not JSON: fall through
+  }
+  return String((error as Error).message ?? error).split("\n")[0];
+}
+
 /** A short reason without secrets: the HTTP status or the network cause, and the message. */
 export function describeError(error: unknown): string {
   const { code, message, cause } = error as { code?: unknown; message?: unknown; cause?: unknown };

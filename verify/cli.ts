@@ -31,8 +31,14 @@ async function main(argv: string[]): Promise<number> {
   const { KubeConfig } = kubernetesClient();
   const { verify } = await import("./run");
   const kubeConfig = new KubeConfig();
-  if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  try {
+    if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    throw new Error(
+      `could not read the kubeconfig ${values.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config"} (${(error as Error).message.split("\n")[0]})`,
+    );
+  }
   const tokenFile = values["cloudflare-token-file"];
   const cloudflareToken = tokenFile
     ? readFileSync(tokenFile, "utf8").trim()
@@ -49,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
     stack,
     config,
     kubeConfig,
+    kubeconfigPath: values.kubeconfig,
     cloudflareToken,
     bootstrapToken,
     // The provider's own setting: verify asks the same API the stack's token was minted through.

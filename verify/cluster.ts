@@ -4,7 +4,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { RELEASE_NAME } from "../components/chartValues";
-import { orNotFound, servedVersions } from "../components/clusterAccess";
+import { apiMessage, orNotFound, servedVersions } from "../components/clusterAccess";
 import { readDeclaredHostnames } from "../components/declaredHostnames";
 import { SOPS_SECRET_NAME, TOKEN_SECRET_NAME } from "../components/sopsSecret";
 import { oldestPodStart, secretChangedAt } from "../components/tokenRestart";
@@ -100,21 +100,8 @@ async function podLog(
     );
     return { lines: (log ?? "").split("\n").filter((line) => line.trim() !== "") };
   } catch (error) {
-    return { unreadable: apiErrorMessage(error) };
+    return { unreadable: apiMessage(error) };
   }
-}
-
-/** The API server's own message from a client-node error, else the error's first line. */
-function apiErrorMessage(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  try {
-    const parsed = typeof body === "string" ? JSON.parse(body) : body;
-    if (parsed && typeof (parsed as { message?: unknown }).message === "string")
-      return (parsed as { message: string }).message;
-  } catch {
-    // not JSON: fall through
-  }
-  return String((error as Error).message ?? error).split("\n")[0];
 }
 
 export function deploymentObservation(

@@ -6,6 +6,7 @@
 
 import type * as k8s from "@kubernetes/client-node";
 import { CLOUDFLARE_API, tokensPath } from "../components/cloudflareRecords";
+import { clusterProblem } from "../components/clusterAccess";
 import { annotationReading } from "../components/externalDnsReleases";
 import { requiredGatewayCrds } from "../components/gatewayApi";
 import { managesHostname } from "../components/hostnameFilter";
@@ -39,6 +40,8 @@ export interface VerifyOptions {
   stack: string;
   config: Record<string, string>;
   kubeConfig: k8s.KubeConfig;
+  /** `--kubeconfig`, when given: where a missing or broken kubeconfig was looked for. */
+  kubeconfigPath?: string;
   /** The token to check; undefined: token and orphan checks are skipped with a warning. */
   cloudflareToken?: string;
   /** The bootstrap token (it may list tokens); undefined: the leftover-token check warns. */
@@ -77,15 +80,32 @@ export async function verify(options: VerifyOptions): Promise<Verification> {
     };
   }
   const expected = expectations(loaded.settings, plan.chart.containerArgs);
-  const cluster = await observeCluster(options.kubeConfig, {
-    namespace: expected.namespace,
-    sources: loaded.settings.sources,
-    annotationPrefixes: annotationReading(
-      loaded.settings.externalDnsVersion,
-      loaded.settings.annotationPrefix,
-    ).prefixes,
-    requiredCrds: expected.requiredCrds.map((crd) => crd.name),
-  });
+  let cluster: Awaited<ReturnType<typeof observeCluster>>;
+  try {
+    cluster = await observeCluster(options.kubeConfig, {
+      namespace: expected.namespace,
+      sources: loaded.settings.sources,
+      annotationPrefixes: annotationReading(
+        loaded.settings.externalDnsVersion,
+        loaded.settings.annotationPrefix,
+      ).prefixes,
+      requiredCrds: expected.requiredCrds.map((crd) => crd.name),
+    });
+  } catch (error) {
+    return {
+      stack: options.stack,
+      errors: [],
+      results: [
+        {
+          area: "deployment",
+          check: "cluster",
+          status: "fail",
+          detail: clusterProblem(error, options.kubeConfig, options.kubeconfigPath),
+          hint: "nothing else was checked: verify reads the deployment from the cluster first",
+        },
+      ],
+    };
+  }
 
   const access: CloudflareAccess | undefined = options.cloudflareToken
     ? {

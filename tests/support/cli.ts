@@ -3,10 +3,22 @@ import { PROJECT_ROOT } from "../../stacks/stackFiles";
 
 /** Runs one of the project's TypeScript CLIs the way its npm script does. */
 export function runScript(script: string, ...args: string[]) {
+  return runScriptWith({}, script, ...args);
+}
+
+/** runScript with these environment variables set (undefined: removed). */
+export function runScriptWith(
+  env: Record<string, string | undefined>,
+  script: string,
+  ...args: string[]
+) {
+  const environment = { ...process.env, ...env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete environment[key];
   return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
     timeout: 120_000,
+    env: environment,
   });
 }
 
