@@ -5,11 +5,10 @@
  * machine running the up.
  */
 
+import { REFUSED_FROM_LOCATION } from "../components/cloudflareRecords";
+
 /** Changes per batch: Cloudflare's batch limit on the Free plan. */
 export const BATCH_LIMIT = 200;
-
-/** Cloudflare's answer to a token used from outside its allowed addresses (error 9109). */
-const FROM_LOCATION = /Cannot use the access token from location/;
 
 /** Groups into batches of at most BATCH_LIMIT changes; a group's changes stay together. */
 export function batchesOf<T>(groups: readonly T[], changes: (group: T) => number): T[][] {
@@ -32,7 +31,7 @@ export function batchesOf<T>(groups: readonly T[], changes: (group: T) => number
 
 /** The remedy for a failure: `untilDone`, naming the address restriction when Cloudflare refused the location. */
 export function remedy(error: Error, step: string, untilDone: string): string {
-  return FROM_LOCATION.test(error.message)
+  return REFUSED_FROM_LOCATION.test(error.message)
     ? `The minted token works only from external-dns:tokenAllowedCidrs, and this step runs where pulumi up runs: run that up from an address in the list (or add this machine's for the ${step}). ${untilDone}`
     : untilDone;
 }

@@ -135,15 +135,32 @@ export async function callCloudflare(
   return JSON.parse(text);
 }
 
+/** The errors of Cloudflare's error envelope (`errors: [{ code, message }]`) in a response body; none if it has none. */
+export function cloudflareErrors(text: string): { code: number; message: string }[] {
+  try {
+    const errors = (JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] })
+      .errors;
+    return (errors ?? []).filter(
+      (error): error is { code: number; message: string } =>
+        typeof error.code === "number" && typeof error.message === "string",
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Cloudflare's answer to a token used from outside its `condition.request_ip`
+ * (error 9109, "Cannot use the access token from location: <ip>"): the token
+ * itself is fine.
+ */
+export const REFUSED_FROM_LOCATION = /Cannot use the access token from location/;
+
 /** Cloudflare's error messages from a response body, if it has them. */
 function cloudflareMessages(text: string): string {
-  try {
-    const errors = (JSON.parse(text) as { errors?: { code?: number; message?: string }[] }).errors;
-    if (!errors || errors.length === 0) return "";
-    return `: ${errors.map((error) => `${error.message} (${error.code})`).join("; ")}`;
-  } catch {
-    return "";
-  }
+  const errors = cloudflareErrors(text);
+  if (errors.length === 0) return "";
+  return `: ${errors.map((error) => `${error.message} (${error.code})`).join("; ")}`;
 }
 
 /** A token as Cloudflare lists it (never its value). */

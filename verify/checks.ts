@@ -5,6 +5,7 @@
  */
 
 import { RELEASE_NAME } from "../components/chartValues";
+import { REFUSED_FROM_LOCATION } from "../components/cloudflareRecords";
 import type { DeclaredHostname } from "../components/declaredHostnames";
 import type { ExternalDnsVersion } from "../components/externalDnsReleases";
 import { crdShortfalls, gatewayApiInstallHint, type RequiredCrd } from "../components/gatewayApi";
@@ -309,13 +310,6 @@ export type TokenObservation =
   | { kind: "unavailable"; reason: string };
 
 /**
- * Cloudflare's answer to a token used from outside its `condition.request_ip`
- * (error 9109, "Cannot use the access token from location: <ip>"; the same text
- * commands/stepSupport.ts recognizes). The token itself is fine.
- */
-const FROM_LOCATION = /Cannot use the access token from location/;
-
-/**
  * The status Cloudflare gives a token it revoked because it found it exposed:
  * terraform-provider-cloudflare 5.24.0 internal/services/api_token/resource.go
  * (Read) compares against "revoked (exposed)" and drops such a token from the state.
@@ -351,7 +345,7 @@ export function tokenChecks(
   }
   if (observed.kind === "rejected") {
     const answer = `Cloudflare answered ${observed.httpStatus}${observed.code === undefined ? "" : ` (error ${observed.code}: ${observed.message})`}`;
-    if (FROM_LOCATION.test(observed.message ?? ""))
+    if (REFUSED_FROM_LOCATION.test(observed.message ?? ""))
       return active(
         "fail",
         `${answer}: the token may only be used from external-dns:tokenAllowedCidrs (${allowedCidrs.join(", ")}), and this machine is outside it; the token itself was not found invalid`,

@@ -4,6 +4,7 @@
  */
 import {
   CLOUDFLARE_API,
+  cloudflareErrors,
   listDnsRecords,
   listTokens,
   type CloudflareAccess as RecordsAccess,
@@ -46,15 +47,10 @@ export async function verifyToken(access: CloudflareAccess): Promise<TokenObserv
   };
 }
 
-/** Cloudflare's first error in an error answer (its envelope: `errors: [{ code, message }]`), if any. */
+/** Cloudflare's first error in an error answer, if any. */
 async function firstError(response: Response): Promise<{ code?: number; message?: string }> {
-  const body = (await response.json().catch(() => undefined)) as
-    | { errors?: { code?: unknown; message?: unknown }[] }
-    | undefined;
-  const [error] = body?.errors ?? [];
-  return typeof error?.code === "number" && typeof error.message === "string"
-    ? { code: error.code, message: error.message }
-    : {};
+  const [error] = cloudflareErrors(await response.text().catch(() => ""));
+  return error ?? {};
 }
 
 /** Every record of the zones; undefined when Cloudflare refuses or cannot be reached. */
