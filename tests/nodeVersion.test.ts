@@ -33,7 +33,7 @@ describe("the Node.js version check", () => {
 
 /** OLD_NODE, else the Node.js 20 that .ci/install-tools.sh installs. */
 const oldNode =
-  process.env.OLD_NODE ??
+  process.env.OLD_NODE ||
   [
     join(PROJECT_ROOT, ".ci/.cache/node20/node_modules", `node-linux-${process.arch}`, "bin/node"),
   ].find(existsSync);
