@@ -82,7 +82,7 @@ export function adoptionNeeded(running: RunningExternalDns, namespace: string): 
     `Taking it over replaces its objects in place (namespace ${namespace}, SopsSecret external-dns-cloudflare, the chart's Deployment, Service, ServiceAccount, ClusterRole and binding),`,
     "which their current field manager owns, so server-side apply must be forced once. Nothing was changed.",
     ...(running.helmRelease ? helmReleaseSteps(running.helmRelease) : []),
-    `To adopt it, run this pulumi up once with ${PATCH_FORCE_VARIABLE}=true, then revoke the token it used (README: "Migrating a running installation").`,
+    `To adopt it, run this pulumi up once with ${PATCH_FORCE_VARIABLE}=true, then revoke the token it used (docs/migration.md: "Migrating a running installation").`,
   ].join("\n");
 }
 
@@ -251,7 +251,7 @@ export function migrationRefusal(
 function remedy(current: TxtRegistry, stack: StackTxtRegistry, name: OptionName): string[] {
   if (current.registry !== "txt" || current.txtSuffix !== "")
     return [
-      `Nothing was changed. This program writes TXT ownership records without a suffix (--registry=txt): move that installation to that form by hand first (README: "Migrating a running installation").`,
+      `Nothing was changed. This program writes TXT ownership records without a suffix (--registry=txt): move that installation to that form by hand first (docs/migration.md: "Migrating a running installation").`,
     ];
   const wrongMove =
     stack.migrateFromTxtPrefix !== undefined && stack.migrateFromTxtPrefix !== current.txtPrefix
@@ -276,7 +276,7 @@ function remedy(current: TxtRegistry, stack: StackTxtRegistry, name: OptionName)
   const move = `keep ${name("txtPrefix")}, set ${name("txtOwnerId")} to ${JSON.stringify(current.txtOwnerId)} and ${name("migrateFromTxtPrefix")} to ${JSON.stringify(current.txtPrefix)}`;
   return [
     ...wrongMove,
-    `Nothing was changed. To take over its records, ${keep}; or, to move them to this stack's prefix in the same up, ${move} (README: "Migrating a running installation", "Moving to another TXT prefix").`,
+    `Nothing was changed. To take over its records, ${keep}; or, to move them to this stack's prefix in the same up, ${move} (docs/migration.md: "Migrating a running installation", "Moving to another TXT prefix").`,
   ];
 }
 

@@ -1,8 +1,8 @@
 /**
  * What external-dns 0.21 itself does with records whose ownership records are
  * named with another TXT prefix: the window of the ownership move
- * (README: "Moving to another TXT prefix"), between the rollout to the new
- * prefix and the move, made deterministic. The real binary runs once
+ * (docs/migration.md: "Moving to another TXT prefix"), between the rollout to
+ * the new prefix and the move, made deterministic. The real binary runs once
  * (`--once`) against the cluster's Services and the Cloudflare stand-in, with
  * records whose ownership records carry the old prefix: one whose Service now
  * wants another address, one whose Service is gone.

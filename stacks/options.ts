@@ -327,7 +327,7 @@ export const options = {
     schema: txtPrefix.optional(),
     encoding: "string",
     description:
-      "The TXT prefix the zones' ownership records are named with now, when txtPrefix changes: after the chart's rollout, pulumi up moves this owner's ownership records from it to txtPrefix (README: \"Moving to another TXT prefix\"). After that up it finds nothing left to move, and can be removed.",
+      "The TXT prefix the zones' ownership records are named with now, when txtPrefix changes: after the chart's rollout, pulumi up moves this owner's ownership records from it to txtPrefix (docs/migration.md: \"Moving to another TXT prefix\"). After that up it finds nothing left to move, and can be removed.",
   }),
   proxied: option({
     schema: boolean.default(false),

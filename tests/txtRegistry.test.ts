@@ -136,7 +136,7 @@ describe("the migration refusal", () => {
         "  web.example.com: owned through externaldns-a-web.example.com; this stack would look for externaldns-a.web.example.com",
         'Nothing was changed. To take over its records, set external-dns:txtPrefix to "externaldns-" and external-dns:txtOwnerId to "vanixiets-cluster"; ' +
           'or, to move them to this stack\'s prefix in the same up, keep external-dns:txtPrefix, set external-dns:txtOwnerId to "vanixiets-cluster" and external-dns:migrateFromTxtPrefix to "externaldns-" ' +
-          '(README: "Migrating a running installation", "Moving to another TXT prefix").',
+          '(docs/migration.md: "Migrating a running installation", "Moving to another TXT prefix").',
       ].join("\n"),
     );
   });

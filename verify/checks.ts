@@ -210,7 +210,7 @@ export function tokenSourceChecks(
         check,
         status: "warn",
         detail: `SopsSecret ${SOPS_SECRET_NAME} was not written by this program: external-dns reads a token it did not mint`,
-        hint: 'adopt the installation (README: "Migrating a running installation"), then revoke that token',
+        hint: 'adopt the installation (docs/migration.md: "Migrating a running installation"), then revoke that token',
       },
     ];
   const changed = Date.parse(observed.secretChangedAt ?? "");
@@ -710,7 +710,7 @@ export function ownershipMoveChecks(
       check: "ownership move",
       status: "fail",
       detail: `ownership records still under the old prefix ${JSON.stringify(fromPrefix)}: ${left.join(", ")}`,
-      hint: 'external-dns does not own their records until they are moved: run pulumi up (its TxtOwnershipMove step says why it failed; README: "Moving to another TXT prefix")',
+      hint: 'external-dns does not own their records until they are moved: run pulumi up (its TxtOwnershipMove step says why it failed; docs/migration.md: "Moving to another TXT prefix")',
     },
   ];
 }

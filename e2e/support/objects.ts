@@ -1,6 +1,6 @@
 /**
- * The objects the program promises in the cluster (README: "How the pieces
- * connect"), by the names it documents, and reads of them.
+ * The objects the program promises in the cluster (docs/architecture.md: "How
+ * the pieces connect"), by the names it documents, and reads of them.
  */
 import { type Cluster, type KubeObject, type ObjectRef, waitFor } from "./cluster";
 
