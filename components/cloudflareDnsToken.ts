@@ -9,6 +9,13 @@ import {
   ZONE_PERMISSION_SCOPE,
 } from "./tokenPolicy";
 
+/**
+ * What replaces the token rather than updating it: a new name (a rotation) or
+ * expiry mints a new value. The plan's comparison with a deployed stack reads
+ * this too.
+ */
+export const TOKEN_REPLACE_ON_CHANGES = ["name", "expiresOn"];
+
 export interface CloudflareDnsTokenArgs {
   /** Token name shown in the Cloudflare dashboard. */
   name: string;
@@ -76,7 +83,7 @@ export class CloudflareDnsToken extends pulumi.ComponentResource {
     };
     const tokenOpts: pulumi.CustomResourceOptions = {
       parent: this,
-      replaceOnChanges: ["name", "expiresOn"],
+      replaceOnChanges: TOKEN_REPLACE_ON_CHANGES,
       deleteBeforeReplace: false,
     };
     const token = args.accountId

@@ -75,6 +75,45 @@ interface Before {
   requests: number;
 }
 
+interface PlannedChange {
+  operation: string;
+  type: string;
+  name: string;
+}
+
+/** `npm run plan -- rotation --against-deployed --json`, at the shifted time of the last up. */
+async function planAgainstDeployed() {
+  const plan = await suite.project.run(
+    "npm",
+    ["run", "--silent", "plan", "--", suite.stack, "--against-deployed", "--json"],
+    { env: shiftedClock(), timeoutMs: 120_000 },
+  );
+  expect(plan.exitCode, describeRun(plan)).toBe(0);
+  return JSON.parse(plan.stdout);
+}
+
+/**
+ * The resources a `pulumi preview --json` changes, as `<op> <type> <name>`:
+ * a replacement's steps (create-replacement, replace, delete-replaced) count
+ * as one replace; the stack itself and unchanged resources are left out.
+ */
+function previewChanges(previewJson: string): string[] {
+  const steps = (JSON.parse(previewJson).steps ?? []) as { op: string; urn: string }[];
+  const byUrn = new Map<string, Set<string>>();
+  for (const step of steps) byUrn.set(step.urn, (byUrn.get(step.urn) ?? new Set()).add(step.op));
+  return [...byUrn]
+    .map(([urn, ops]) => {
+      const [, , qualifiedType, name] = urn.split("::");
+      const type = qualifiedType.split("$").pop() ?? qualifiedType;
+      const op = ops.has("replace")
+        ? "replace"
+        : [...ops].find((candidate) => candidate !== "same");
+      return op && type !== "pulumi:pulumi:Stack" ? `${op} ${type} ${name}` : undefined;
+    })
+    .filter((change): change is string => change !== undefined)
+    .sort();
+}
+
 const TOKEN_WRITES = new Set(["tokens.create", "tokens.update", "tokens.delete"]);
 
 function onlyToken() {
@@ -245,6 +284,47 @@ describe("token rotation", () => {
     expect(writes).toEqual([]);
     const deployment = await availableDeployment(suite.cluster, suite.namespace);
     expect(deployment.metadata.generation).toBe(deploymentBefore.metadata.generation);
+  });
+
+  it("plan --against-deployed says 'no changes' for the deployed config, as the up just did", async () => {
+    const plan = await planAgainstDeployed();
+    expect(plan.againstDeployed).toMatchObject({ read: true, changes: [] });
+    const text = await suite.project.run(
+      "npm",
+      ["run", "--silent", "plan", "--", suite.stack, "--against-deployed"],
+      { env: shiftedClock(), timeoutMs: 120_000 },
+    );
+    expect(text.stdout).toMatch(
+      /Against the deployed stack rotation .*: no changes; pulumi up would change nothing/,
+    );
+  });
+
+  it("plan --against-deployed shows what the real preview then shows for a new rotation period", async () => {
+    await suite.project.configure({ "external-dns:tokenRotationDays": 60 });
+    const plan = await planAgainstDeployed();
+    const preview = await suite.project.preview(["--json"], { env: shiftedClock() });
+    expect(preview.exitCode, describeRun(preview)).toBe(0);
+    const planned = (plan.againstDeployed.changes as PlannedChange[])
+      .map((change) => `${change.operation} ${change.type} ${change.name}`)
+      .sort();
+    expect(planned).toEqual(previewChanges(preview.stdout));
+    expect(planned).toContain("replace cloudflare:index/apiToken:ApiToken external-dns-token");
+    expect(plan.againstDeployed.consequences.join("\n")).toMatch(
+      /A new Cloudflare token is minted[\s\S]*external-dns restarts/,
+    );
+  });
+
+  it("plan --against-deployed without the backend's credentials says so and plans as before", async () => {
+    const plan = await suite.project.run(
+      "npm",
+      ["run", "--silent", "plan", "--", suite.stack, "--against-deployed"],
+      { env: { ...shiftedClock(), PULUMI_BACKEND_URL: "" }, timeoutMs: 120_000 },
+    );
+    expect(plan.exitCode, describeRun(plan)).toBe(0);
+    expect(plan.stdout).toContain(
+      "Not compared with the deployed stack: could not read the state of stack rotation (pulumi stack export failed: error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions).",
+    );
+    expect(plan.stdout).toContain("Cloudflare token:");
   });
 
   it("external-dns ran one process at a time, moved to the new token once, and never crashed", () => {

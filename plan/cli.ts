@@ -1,10 +1,11 @@
 /**
- * `npm run plan -- <stack> [--records N] [--hostname NAME]... [--cluster] [--json]`:
+ * `npm run plan -- <stack> [--records N] [--hostname NAME]... [--cluster] [--against-deployed] [--json]`:
  * what `pulumi up` would deploy for a stack, offline; `--hostname` shows the
  * ownership records of those hostnames instead of the samples. `--cluster`
  * also runs, read-only, the checks `pulumi preview` makes against the cluster
  * before any change (Gateway API CRDs, an external-dns already running: a
- * migration's refusal or adoption). Exit code 1 when the stack config is
+ * migration's refusal or adoption). `--against-deployed` compares the plan
+ * with the stack's deployed state (againstDeployed.ts). Exit code 1 when the stack config is
  * invalid or those checks refuse, 2 on bad usage.
  */
 import { type KubeconfigSource, kubernetesApiReader } from "../components/clusterAccess";
@@ -14,19 +15,22 @@ import {
   UsageError,
   wholeNumberOption,
 } from "../stacks/cliUsage";
-import { readStackFiles, stackConfig } from "../stacks/stackFiles";
+import { PROJECT_ROOT, readStackFiles, stackConfig } from "../stacks/stackFiles";
 import { DEFAULT_RECORDS_PER_ZONE } from "./apiUsage";
+import { type PulumiRunner, readDeployedState } from "./deployedState";
 import type { LiveClusterChecks, OfflineWorld } from "./offline";
 import { renderPlan } from "./render";
 import { isKubeconfigPlaceholder } from "./world";
 
 const USAGE = [
-  "usage: npm run plan -- <stack> [--records N] [--hostname NAME]... [--cluster] [--json]",
+  "usage: npm run plan -- <stack> [--records N] [--hostname NAME]... [--cluster] [--against-deployed] [--json]",
   "",
   "  <stack>           the stack whose Pulumi.<stack>.yaml to plan",
   "  --records N       DNS records per zone for the API estimate (default 1000)",
   "  --hostname NAME   also show whether NAME is managed, and its ownership records",
   "  --cluster         run the preview's checks against the cluster (read-only)",
+  "  --against-deployed",
+  "                    compare with the stack's deployed state (pulumi stack export): what changes, and what that does",
   "  --json            the plan as JSON (use npm run -s plan … --json to pipe it)",
 ].join("\n");
 
@@ -39,6 +43,8 @@ export interface CliIo {
   liveCluster?: OfflineWorld["liveCluster"];
   /** The project's stack files the stack is checked against; by default this project's. */
   stackFiles?: OfflineWorld["stackFiles"];
+  /** Runs the Pulumi CLI for `--against-deployed`; by default `pulumi` from PATH in the project. */
+  pulumi?: PulumiRunner;
 }
 
 /**
@@ -77,6 +83,9 @@ export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
     hostnames: values.hostname,
     liveCluster: values.cluster ? (io.liveCluster ?? readClusterChecks) : undefined,
     stackFiles: io.stackFiles ?? (() => readStackFiles()),
+    deployed: values["against-deployed"]
+      ? await readDeployedState(stack, PROJECT_ROOT, io.pulumi)
+      : undefined,
   });
   io.stdout(values.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
   return plan.valid ? 0 : 1;
@@ -86,7 +95,12 @@ interface PlanArgs {
   stack: string;
   records: number;
   help: boolean;
-  values: { json?: boolean; hostname?: string[]; cluster?: boolean };
+  values: {
+    json?: boolean;
+    hostname?: string[];
+    cluster?: boolean;
+    "against-deployed"?: boolean;
+  };
 }
 
 function parsePlanArgs(argv: string[]): PlanArgs {
@@ -95,6 +109,7 @@ function parsePlanArgs(argv: string[]): PlanArgs {
     records: { type: "string" },
     hostname: { type: "string", multiple: true },
     cluster: { type: "boolean" },
+    "against-deployed": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   const help = values.help ?? false;

@@ -51,8 +51,10 @@ export interface OfflineWorld {
   permissionGroups(name: string): { id: string; name: string }[];
   /** The value and ID of the token Cloudflare mints. */
   mintedToken: { value: string; id: string };
-  /** stdout of the sops command, given the command resource's inputs. */
-  runCommand(inputs: Record<string, unknown>): string;
+  /** The token for these inputs, when it depends on them (a deployed stack's); default: `mintedToken`. */
+  tokenFor?(type: string, inputs: Record<string, unknown>): { value: string; id: string };
+  /** stdout of the sops command, given the command resource's inputs and name. */
+  runCommand(inputs: Record<string, unknown>, name: string): string;
   /** Outputs of a referenced stack. */
   stackOutputs(stack: string): Record<string, unknown>;
   /** The versions a CRD serves in the cluster; undefined: it is not installed. */
@@ -101,6 +103,9 @@ export function worldClusterReader(
   };
 }
 
+/** The token value each world last answered a token with (see `tokenFor`). */
+const handedOutTokens = new WeakMap<OfflineWorld, string>();
+
 function worldAnswers(world: OfflineWorld): ClusterReader {
   return {
     rendersOnly: false,
@@ -128,9 +133,10 @@ function worldAnswers(world: OfflineWorld): ClusterReader {
     },
     async observeSopsSecret() {
       if (world.operatorStatus) return { status: world.operatorStatus };
+      // The operator decrypts what sops was given: the token the world last handed out.
       return {
         status: OPERATOR_HEALTHY,
-        secretValueSha256: sha256Hex(world.mintedToken.value),
+        secretValueSha256: sha256Hex(handedOutTokens.get(world) ?? world.mintedToken.value),
       };
     },
     // The offline world's pods always read the current token.
@@ -143,6 +149,8 @@ function worldAnswers(world: OfflineWorld): ClusterReader {
 export interface RegisteredResource {
   type: string;
   name: string;
+  /** A custom resource (a provider's), not a component. */
+  custom: boolean;
   /** Inputs with secrets unwrapped. */
   inputs: Record<string, unknown>;
   /** Inputs as the engine receives them: secrets still marked as secrets. */
@@ -189,6 +197,7 @@ export async function installOfflineMocks(
         record.resources.push({
           type: wireArgs.type,
           name: wireArgs.name,
+          custom: wireArgs.custom ?? true,
           inputs,
           wireInputs: wireArgs.inputs,
           id: wireArgs.id,
@@ -231,17 +240,17 @@ function newResourceState(
 ): { id: string; state: Record<string, unknown> } {
   switch (type) {
     case "cloudflare:index/apiToken:ApiToken":
-    case "cloudflare:index/accountToken:AccountToken":
-      return {
-        id: world.mintedToken.id,
-        state: { ...inputs, value: world.mintedToken.value, status: "active" },
-      };
+    case "cloudflare:index/accountToken:AccountToken": {
+      const token = world.tokenFor?.(type, inputs) ?? world.mintedToken;
+      handedOutTokens.set(world, token.value);
+      return { id: token.id, state: { ...inputs, value: token.value, status: "active" } };
+    }
     case "command:local:Command":
       return {
         id: `${name}-id`,
         state: {
           ...inputs,
-          stdout: STEP_OUTPUTS[String(inputs.create)] ?? world.runCommand(inputs),
+          stdout: STEP_OUTPUTS[String(inputs.create)] ?? world.runCommand(inputs, name),
           stderr: "",
         },
       };

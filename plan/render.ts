@@ -1,7 +1,13 @@
 /** The plan as text for people: short sections, stable order, diff-friendly. */
 import { stringify } from "yaml";
 import { CLOUDFLARE_RATE_LIMIT, percent, WARNING_SHARE } from "./apiUsage";
-import type { Plan, PlannedOwnerRename, PlannedOwnershipMove, PlannedResource } from "./report";
+import type {
+  AgainstDeployed,
+  Plan,
+  PlannedOwnerRename,
+  PlannedOwnershipMove,
+  PlannedResource,
+} from "./report";
 
 export function renderPlan(plan: Plan): string {
   const lines = [
@@ -9,6 +15,8 @@ export function renderPlan(plan: Plan): string {
       ? `Plan for stack ${plan.stack} (no Cloudflare or Pulumi service was contacted; the cluster was read, nothing changed)`
       : `Plan for stack ${plan.stack} (offline: no Cloudflare, cluster or Pulumi service was contacted)`,
   ];
+  if (plan.againstDeployed && plan.valid)
+    lines.push("", ...againstDeployedLines(plan.againstDeployed));
   if (plan.refusal !== undefined) {
     lines.push(
       "",
@@ -51,7 +59,7 @@ function deploymentSections(plan: Plan): string[] {
   return [
     "",
     "Resources:",
-    ...plan.resources.flatMap((resource) => resourceLines(resource, 1)),
+    ...plan.resources.flatMap((resource) => resourceLines(resource, 1, markerOf(plan))),
     "",
     "Cloudflare token:",
     `  name: ${token.name}`,
@@ -135,9 +143,35 @@ function renameLines(rename: PlannedOwnerRename): string[] {
   ];
 }
 
-function resourceLines(resource: PlannedResource, depth: number): string[] {
-  const line = `${"  ".repeat(depth)}+ ${resource.type} ${resource.name}`;
-  return [line, ...resource.children.flatMap((child) => resourceLines(child, depth + 1))];
+/** As pulumi preview marks them: + create, ~ update, +- replace, and nothing for the same. */
+const OPERATION_MARKERS: Record<string, string> = {
+  create: "+",
+  update: "~",
+  replace: "+-",
+  delete: "-",
+};
+
+/** Each resource's marker: against the deployed stack, its operation; otherwise every one is created. */
+function markerOf(plan: Plan): (resource: PlannedResource) => string {
+  const against = plan.againstDeployed;
+  if (!against?.read) return () => "+ ";
+  return (resource) => {
+    const row = against.changes.find(
+      (change) => change.type === resource.type && change.name === resource.name,
+    );
+    // A chart is updated through the objects it renders, named `<chart>:<object>`.
+    const rendered = against.changes.some((change) => change.name.startsWith(`${resource.name}:`));
+    return (row ? OPERATION_MARKERS[row.operation] : rendered ? "~" : "").padEnd(3);
+  };
+}
+
+function resourceLines(
+  resource: PlannedResource,
+  depth: number,
+  marker: (resource: PlannedResource) => string,
+): string[] {
+  const line = `${"  ".repeat(depth)}${marker(resource)}${resource.type} ${resource.name}`;
+  return [line, ...resource.children.flatMap((child) => resourceLines(child, depth + 1, marker))];
 }
 
 function indent(text: string, spaces: number): string[] {
@@ -145,4 +179,28 @@ function indent(text: string, spaces: number): string[] {
     .trimEnd()
     .split("\n")
     .map((line) => `${" ".repeat(spaces)}${line}`);
+}
+
+/** The comparison with the deployed stack: one line per change, then what the changes do. */
+function againstDeployedLines(against: AgainstDeployed): string[] {
+  if (!against.read)
+    return [
+      `Not compared with the deployed stack: could not read the state of stack ${against.stack} (${against.reason}).`,
+      "  What follows is what pulumi up would deploy, as without --against-deployed; log in to the stack's backend to compare.",
+    ];
+  const when = against.updatedAt ? ` (state of ${against.updatedAt})` : "";
+  if (against.changes.length === 0)
+    return [
+      `Against the deployed stack ${against.stack}${when}: no changes; pulumi up would change nothing (${against.unchanged} resources the same).`,
+    ];
+  const width = Math.max(...against.changes.map((row) => row.operation.length));
+  return [
+    `Against the deployed stack ${against.stack}${when}: ${against.changes.length} to change, ${against.unchanged} the same:`,
+    ...against.changes.map(
+      (row) =>
+        `  ${row.operation.padEnd(width)}  ${row.type} ${row.name}${row.fields.length > 0 ? `  [${row.fields.join(", ")}]` : ""}`,
+    ),
+    "What this does:",
+    ...against.consequences.map((line) => `  - ${line}`),
+  ];
 }

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { describeReading } from "../components/annotationPrefixes";
+import type { ChartValues } from "../components/chartValues";
 import { annotationReading, LEGACY_ANNOTATION_PREFIX } from "../components/externalDnsReleases";
 import { describeCrds, requiredGatewayCrds } from "../components/gatewayApi";
 import { describeHostnameFilter, managesHostname } from "../components/hostnameFilter";
@@ -15,7 +16,7 @@ import {
   TOKEN_SECRET_KEY,
   TOKEN_SECRET_NAME,
 } from "../components/sopsSecret";
-import { zoneIdOfResourceKey } from "../components/tokenPolicy";
+import { TOKEN_PERMISSION_GROUPS, zoneIdOfResourceKey } from "../components/tokenPolicy";
 import { RENAME_COMMAND, type RenameCommandInput } from "../components/txtOwnerRename";
 import { MOVE_COMMAND, type MoveCommandInput } from "../components/txtOwnershipMove";
 import { type OwnershipRecord, ownershipRecords, ownershipTxtName } from "../components/txtRecords";
@@ -24,7 +25,14 @@ import { goDurationSeconds, isWithinDomain } from "../stacks/formats";
 import { DECLARED_HOSTNAME_SOURCES } from "../stacks/options";
 import { loadSettings, projectKeys, type Settings, type Zone } from "../stacks/settings";
 import { NEVER } from "../stacks/stackOutputs";
+import {
+  compareWithDeployed,
+  type DeployedComparison,
+  type PlannedChartFacts,
+} from "./againstDeployed";
 import { type ApiUsageEstimate, DEFAULT_RECORDS_PER_ZONE, estimateApiUsage } from "./apiUsage";
+import type { DeployedStateReading } from "./deployedState";
+import { deployedWorld } from "./deployedWorld";
 import {
   type ConstructedResource,
   type OfflineRun,
@@ -32,7 +40,7 @@ import {
   resolved,
   runOffline,
 } from "./offline";
-import { permissionGroupName, planWorld, zoneIdPlaceholder } from "./world";
+import { permissionGroupName, planWorld } from "./world";
 
 export interface PlanOptions {
   /** DNS records per zone for the API estimate. */
@@ -43,7 +51,14 @@ export interface PlanOptions {
   liveCluster?: OfflineWorld["liveCluster"];
   /** The project's stack files the stack is checked against (owner IDs, filters); default: none. */
   stackFiles?: OfflineWorld["stackFiles"];
+  /** The stack's deployed state to compare with (`--against-deployed`), or why it could not be read. */
+  deployed?: DeployedStateReading;
 }
+
+/** The plan compared with the deployed stack, or why it could not be (the plan then stands alone). */
+export type AgainstDeployed =
+  | ({ read: true } & DeployedComparison)
+  | { read: false; stack: string; reason: string };
 
 export interface PlannedResource {
   type: string;
@@ -138,6 +153,8 @@ export interface Plan {
   /** The rename of this cluster's ownership records to the stack's owner (`migrateFromTxtOwnerId`), if any. */
   txtOwnerRename?: PlannedOwnerRename;
   apiUsage?: ApiUsageEstimate;
+  /** With `--against-deployed`: what the plan changes in the deployed stack. */
+  againstDeployed?: AgainstDeployed;
 }
 
 /** Runs the program offline with a stack's config and reports what it would deploy. */
@@ -148,8 +165,9 @@ export async function buildPlan(
 ): Promise<Plan> {
   const logged = captureLogs();
   const clusterRead = options.liveCluster !== undefined;
+  const deployed = options.deployed?.kind === "read" ? options.deployed.state : undefined;
   const world: OfflineWorld = {
-    ...planWorld,
+    ...(deployed ? deployedWorld(deployed, planWorld, zoneNamesOf(config)) : planWorld),
     liveCluster: options.liveCluster,
     stackFiles: options.stackFiles,
   };
@@ -165,7 +183,10 @@ export async function buildPlan(
   } finally {
     logged.restore();
   }
-  if (!run.exports.enabled) return { ...emptyPlan(stack, logged, clusterRead), enabled: false };
+  if (!run.exports.enabled) {
+    const againstDeployed = compared(options.deployed, stack, run, undefined);
+    return { ...emptyPlan(stack, logged, clusterRead), enabled: false, againstDeployed };
+  }
 
   const settings = loadSettings(projectKeys(config));
   if (settings.kind !== "enabled")
@@ -188,7 +209,7 @@ export async function buildPlan(
     ...emptyPlan(stack, logged, clusterRead),
     warnings: [...logged.warnings, ...apiUsage.warnings],
     resources: resourceTree(run.constructed),
-    token: tokenScope(run, settings.settings.zones),
+    token: tokenScope(run, settings.settings.zones, world),
     sopsSecret: plannedSopsSecret(run, settings.settings.sopsAgeRecipients),
     chart: plannedChart(chart.inputs, containerArgs, settings.settings),
     managedHostnames: describeHostnameFilter(settings.settings),
@@ -197,6 +218,49 @@ export async function buildPlan(
     txtOwnershipMove: plannedMove(run, ownership.ownershipTxtRecords ?? []),
     txtOwnerRename: plannedRename(run),
     apiUsage,
+    againstDeployed: compared(
+      options.deployed,
+      stack,
+      run,
+      plannedChartFacts(chart.inputs, containerArgs, settings.settings),
+    ),
+  };
+}
+
+/** The zone names of a config in its order; none when it does not load (the run then reports why). */
+function zoneNamesOf(config: Record<string, string>): string[] {
+  try {
+    const loaded = loadSettings(projectKeys(config));
+    return loaded.kind === "enabled" ? loaded.settings.zones.map((zone) => zone.name) : [];
+  } catch {
+    return [];
+  }
+}
+
+function compared(
+  reading: DeployedStateReading | undefined,
+  stack: string,
+  run: OfflineRun,
+  chart: PlannedChartFacts | undefined,
+): AgainstDeployed | undefined {
+  if (reading === undefined) return undefined;
+  if (reading.kind === "unreadable") return { read: false, stack, reason: reading.reason };
+  return { read: true, ...compareWithDeployed(reading.state, run, chart) };
+}
+
+function plannedChartFacts(
+  inputs: Record<string, unknown>,
+  containerArgs: string[],
+  settings: Settings,
+): PlannedChartFacts {
+  const values = inputs.values as ChartValues;
+  return {
+    version: String(inputs.version),
+    namespace: String(inputs.namespace),
+    imageTag: values.image?.tag ?? settings.externalDnsVersion,
+    containerArgs,
+    podAnnotations: values.podAnnotations,
+    resources: values.resources,
   };
 }
 
@@ -339,7 +403,7 @@ function resourceTree(constructed: ConstructedResource[]): PlannedResource[] {
   return roots;
 }
 
-function tokenScope(run: OfflineRun, zones: Zone[]): TokenScope {
+function tokenScope(run: OfflineRun, zones: Zone[], world: OfflineWorld): TokenScope {
   const [token] = [
     ...run.record.ofType("cloudflare:index/apiToken:ApiToken"),
     ...run.record.ofType("cloudflare:index/accountToken:AccountToken"),
@@ -350,10 +414,13 @@ function tokenScope(run: OfflineRun, zones: Zone[]): TokenScope {
   }[];
   const condition = token.inputs.condition as { requestIp?: { ins?: string[] } } | undefined;
   const zoneIds = Object.keys(JSON.parse(policy.resources)).map(zoneIdOfResourceKey);
-  const names = new Map(zones.map((zone) => [zone.id ?? zoneIdPlaceholder(zone.name), zone.name]));
+  const names = new Map(zones.map((zone) => [zone.id ?? world.zoneId(zone.name), zone.name]));
+  const groupName = (id: string) =>
+    TOKEN_PERMISSION_GROUPS.find((name) => world.permissionGroups(name)[0]?.id === id) ??
+    permissionGroupName(id);
   return {
     name: String(token.inputs.name),
-    permissionGroups: policy.permissionGroups.map((group) => permissionGroupName(group.id)),
+    permissionGroups: policy.permissionGroups.map((group) => groupName(group.id)),
     zones: zoneIds.map((id) => ({ name: names.get(id) ?? id, id })),
     clientIps: condition?.requestIp?.ins ?? [],
     expiresOn: typeof token.inputs.expiresOn === "string" ? token.inputs.expiresOn : null,

@@ -1,0 +1,268 @@
+/**
+ * `plan --against-deployed`: the plan compared with the stack's deployed
+ * state, resource by resource (create / update / replace / delete / same),
+ * and what those changes do, in words. The program runs offline against a
+ * world read from the state (deployedWorld.ts), so only what the config
+ * changes differs.
+ *
+ * The chart is a component: the state holds the objects it rendered, not its
+ * values. Its Deployment carries what the values decide (the container's
+ * arguments, image, resources and pod annotations, the chart's version), so
+ * the chart's objects are compared through it.
+ */
+import { TOKEN_SECRET_NAME } from "../components/sopsSecret";
+import { RENAME_COMMAND } from "../components/txtOwnerRename";
+import { MOVE_COMMAND } from "../components/txtOwnershipMove";
+import type { DeployedResource, DeployedState } from "./deployedState";
+import { deployedResource } from "./deployedWorld";
+import type { OfflineRun, RegisteredResource } from "./offline";
+import { changedPaths, inputChanges, isReplacedBy, providerReplaceFields } from "./resourceDiff";
+
+export type Operation = "create" | "update" | "replace" | "delete" | "same";
+
+export interface ResourceChange {
+  operation: Operation;
+  type: string;
+  /** The resource's name: the last part of its URN. */
+  name: string;
+  /** The inputs that differ (top-level, as `pulumi preview` lists them), or why. */
+  fields: string[];
+}
+
+export interface DeployedComparison {
+  stack: string;
+  /** When the compared state was written. */
+  updatedAt?: string;
+  /** Every resource that is created, updated, replaced or deleted. */
+  changes: ResourceChange[];
+  /** How many resources stay as they are. */
+  unchanged: number;
+  /** What the changes do, in words; empty when nothing changes. */
+  consequences: string[];
+}
+
+const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
+const DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment";
+const TOKEN_TYPES = [
+  "cloudflare:index/apiToken:ApiToken",
+  "cloudflare:index/accountToken:AccountToken",
+];
+
+/** What the plan's run knows about the chart it would deploy. */
+export interface PlannedChartFacts {
+  version: string;
+  namespace: string;
+  imageTag: string;
+  containerArgs: string[];
+  podAnnotations: Record<string, string>;
+  resources: unknown;
+}
+
+export function compareWithDeployed(
+  state: DeployedState,
+  run: Pick<OfflineRun, "record" | "constructed"> | undefined,
+  chart: PlannedChartFacts | undefined,
+): DeployedComparison {
+  const planned = (run?.record.resources ?? []).filter(
+    (resource) => resource.custom && isCompared(resource.type),
+  );
+  const replaceOnChanges = (resource: RegisteredResource) =>
+    run?.constructed.find((c) => c.type === resource.type && c.name === resource.name)?.opts
+      .replaceOnChanges ?? [];
+  const rows: ResourceChange[] = planned.map((resource) => {
+    const deployed = deployedResource(state, resource.type, resource.name);
+    if (!deployed) return change("create", resource.type, resource.name, []);
+    const paths = inputChanges(deployed, resource.inputs);
+    const replaceFields = [
+      ...replaceOnChanges(resource),
+      ...providerReplaceFields(resource.type, resource.inputs),
+    ];
+    const operation =
+      paths.length === 0 ? "same" : isReplacedBy(paths, replaceFields) ? "replace" : "update";
+    return change(operation, resource.type, resource.name, topLevel(paths));
+  });
+  const plannedKeys = new Set(planned.map((resource) => `${resource.type}::${resource.name}`));
+  const chartChildren = state.resources.filter((resource) => isChartChild(state, resource));
+  const deleted = state.resources
+    .filter((resource) => resource.custom && isCompared(resource.type))
+    .filter((resource) => !chartChildren.includes(resource))
+    .filter((resource) => !plannedKeys.has(`${resource.type}::${nameOf(resource)}`))
+    .map((resource) => change("delete", resource.type, nameOf(resource), []));
+  const chartRows = chartChanges(chartChildren, chart);
+  const all = [...rows, ...chartRows, ...deleted];
+  const changes = all.filter((row) => row.operation !== "same");
+  return {
+    stack: state.stack,
+    updatedAt: state.updatedAt,
+    changes,
+    unchanged: all.length - changes.length,
+    consequences: consequences(changes, state, run, chart),
+  };
+}
+
+/** Custom resources the program manages; providers and stack references are the engine's. */
+function isCompared(type: string): boolean {
+  return !type.startsWith("pulumi:");
+}
+
+function isChartChild(state: DeployedState, resource: DeployedResource): boolean {
+  const parent = state.resources.find((candidate) => candidate.urn === resource.parent);
+  return parent?.type === CHART_TYPE;
+}
+
+function nameOf(resource: DeployedResource): string {
+  return resource.urn.split("::").slice(3).join("::");
+}
+
+function change(
+  operation: Operation,
+  type: string,
+  name: string,
+  fields: string[],
+): ResourceChange {
+  return { operation, type, name, fields };
+}
+
+function topLevel(paths: string[]): string[] {
+  return [...new Set(paths.map((path) => path.split(".")[0]))];
+}
+
+/** The chart's objects: through its Deployment, what the planned values change. */
+function chartChanges(
+  children: DeployedResource[],
+  chart: PlannedChartFacts | undefined,
+): ResourceChange[] {
+  const row = (resource: DeployedResource, operation: Operation, fields: string[]) =>
+    change(operation, resource.type, nameOf(resource), fields);
+  if (!chart) return children.map((resource) => row(resource, "delete", []));
+  const deployment = children.find((resource) => resource.type === DEPLOYMENT_TYPE);
+  if (!deployment) return [change("create", CHART_TYPE, "external-dns-chart", [])];
+  const deployed = deployedChartFacts(deployment);
+  const namespaceMoves = deployed.namespace !== chart.namespace;
+  const versionChanges = deployed.version !== chart.version;
+  const podTemplate = podTemplateChanges(deployed, chart);
+  const sourcesChange =
+    JSON.stringify(sourceArgs(deployed.containerArgs)) !==
+    JSON.stringify(sourceArgs(chart.containerArgs));
+  return children.map((resource) => {
+    const namespaced =
+      typeof (resource.inputs.metadata as { namespace?: unknown })?.namespace === "string";
+    if (namespaceMoves && namespaced) return row(resource, "replace", ["metadata"]);
+    if (namespaceMoves && resource.type.endsWith(":ClusterRoleBinding"))
+      return row(resource, "update", ["subjects"]);
+    if (versionChanges)
+      return row(resource, "update", ["metadata", `chart ${deployed.version} → ${chart.version}`]);
+    if (resource === deployment && podTemplate.length > 0)
+      return row(resource, "update", podTemplate);
+    if (sourcesChange && resource.type.endsWith(":ClusterRole"))
+      return row(resource, "update", ["rules"]);
+    return row(resource, "same", []);
+  });
+}
+
+function deployedChartFacts(deployment: DeployedResource): PlannedChartFacts {
+  const inputs = deployment.inputs as {
+    metadata?: { namespace?: string; labels?: Record<string, string> };
+    spec?: {
+      template?: {
+        metadata?: { annotations?: Record<string, string> };
+        spec?: { containers?: { args?: string[]; image?: string; resources?: unknown }[] };
+      };
+    };
+  };
+  const container = inputs.spec?.template?.spec?.containers?.[0] ?? {};
+  return {
+    version: (inputs.metadata?.labels?.["helm.sh/chart"] ?? "").replace(/^external-dns-/, ""),
+    namespace: inputs.metadata?.namespace ?? "",
+    imageTag: (container.image ?? "").split(":").pop()?.replace(/^v/, "") ?? "",
+    containerArgs: container.args ?? [],
+    podAnnotations: inputs.spec?.template?.metadata?.annotations ?? {},
+    resources: container.resources,
+  };
+}
+
+/** What differs in the pod template, in the chart's words. */
+function podTemplateChanges(deployed: PlannedChartFacts, planned: PlannedChartFacts): string[] {
+  const differs = (key: keyof PlannedChartFacts) =>
+    changedPaths(deployed[key], planned[key]).length > 0;
+  return [
+    differs("containerArgs") && "args",
+    differs("imageTag") && "image",
+    differs("resources") && "resources",
+    differs("podAnnotations") && "pod annotations",
+  ].filter((field): field is string => field !== false);
+}
+
+function sourceArgs(args: string[]): string[] {
+  return args.filter((arg) => arg.startsWith("--source=")).sort();
+}
+
+/** What the changes do, in words, most consequential first. */
+function consequences(
+  changes: ResourceChange[],
+  state: DeployedState,
+  run: Pick<OfflineRun, "record"> | undefined,
+  chart: PlannedChartFacts | undefined,
+): string[] {
+  const of = (types: string[], operations: Operation[]) =>
+    changes.find((row) => types.includes(row.type) && operations.includes(row.operation));
+  const said: string[] = [];
+  const namespace = of(["kubernetes:core/v1:Namespace"], ["replace"]);
+  if (namespace) {
+    const deployedNamespace = deployedResource(state, namespace.type, namespace.name)?.id ?? "?";
+    said.push(
+      `DANGER: the namespace ${deployedNamespace} is replaced by ${chart?.namespace ?? "another"}: Pulumi creates the new one, starts external-dns and the token's Secret anew there, and then deletes ${deployedNamespace} with everything in it, including objects this stack does not manage.`,
+    );
+  }
+  if (!chart && changes.some((row) => row.operation === "delete")) {
+    said.push(
+      "Everything this stack deployed is deleted: external-dns, the SopsSecret and Secret, and the Cloudflare token. The DNS records external-dns made stay in the zones.",
+    );
+    return said;
+  }
+  const token = of(TOKEN_TYPES, ["create", "replace", "update", "delete"]);
+  if (token?.operation === "replace")
+    said.push(
+      `A new Cloudflare token is minted (its ${token.fields.join(" and ")} change${token.fields.length === 1 ? "s" : ""}); the old one is deleted at the end of the up, once external-dns reads the new one.`,
+    );
+  if (token?.operation === "create") said.push("A Cloudflare token is minted.");
+  if (token?.operation === "update")
+    said.push(
+      `The token's ${token.fields.join(" and ")} change${token.fields.length === 1 ? "s" : ""} in place at Cloudflare: same token, same value.`,
+    );
+  if (token?.operation === "delete") said.push("The deployed Cloudflare token is deleted.");
+  const encryption = changes.find(
+    (row) => row.type === "command:local:Command" && row.name.endsWith("-sops-encrypt"),
+  );
+  if (encryption)
+    said.push(
+      `sops encrypts the token again; the operator writes it into the Secret ${TOKEN_SECRET_NAME}.`,
+    );
+  const deployment = of([DEPLOYMENT_TYPE], ["update"]);
+  if (deployment && chart) {
+    const strategy = deploymentStrategy(state);
+    said.push(
+      `external-dns restarts: its pod template changes (${deployment.fields.join(", ")})${strategy === "Recreate" ? "; the Recreate strategy stops the running pod before the new one starts" : ""}.`,
+    );
+  }
+  const steps = run?.record.ofType("command:local:Command") ?? [];
+  const createdStep = (command: string) =>
+    steps.some(
+      (step) =>
+        step.inputs.create === command &&
+        changes.some((row) => row.name === step.name && row.operation !== "same"),
+    );
+  if (createdStep(MOVE_COMMAND))
+    said.push("After the rollout, this owner's ownership records move to the new TXT prefix.");
+  if (createdStep(RENAME_COMMAND))
+    said.push(
+      "After the rollout, this cluster's ownership records are renamed to the new owner ID.",
+    );
+  return said;
+}
+
+function deploymentStrategy(state: DeployedState): string | undefined {
+  const deployment = state.resources.find((resource) => resource.type === DEPLOYMENT_TYPE);
+  return (deployment?.inputs as { spec?: { strategy?: { type?: string } } } | undefined)?.spec
+    ?.strategy?.type;
+}
