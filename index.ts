@@ -2,7 +2,7 @@
  * Deploys External-DNS for Cloudflare on one cluster stack. All logic lives in
  * stacks/ (config → settings) and components/ (resources); this file wires them.
  */
-import "./stacks/checkNode";
+import "./stacks/checkNode.cjs";
 import { loadStackSettings } from "./stacks/stackConfig";
 import { readStackFiles } from "./stacks/stackFiles";
 import { deployStack } from "./stacks/stackProgram";

@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    // A Node.js too old stops the run with a message saying so (stacks/nodeVersion.ts).
+    // A Node.js too old stops the run with a message saying so (stacks/nodeVersion.cjs).
     globalSetup: ["stacks/checkNodeForVitest.ts"],
     include: ["e2e/**/*.test.ts"],
     pool: "forks",

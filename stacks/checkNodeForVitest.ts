@@ -1,5 +1,5 @@
-/** vitest's globalSetup: the Node.js check (nodeVersion.ts) before any test file loads. */
-import { requireSupportedNode } from "./nodeVersion";
+/** vitest's globalSetup: the Node.js check (nodeVersion.cjs) before any test file loads. */
+import { requireSupportedNode } from "./nodeVersion.cjs";
 
 export default function checkNode(): void {
   requireSupportedNode();
