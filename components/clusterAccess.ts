@@ -124,13 +124,20 @@ export function sha256Hex(value: string): string {
   return createHash("sha256").update(value).digest("hex");
 }
 
+/** A kubeconfig given as YAML or JSON text (a provider's, a stack output), not as a path. */
+function isKubeconfigContent(kubeconfig: string | undefined): kubeconfig is string {
+  return (
+    kubeconfig !== undefined &&
+    (kubeconfig.includes("\n") || kubeconfig.trimStart().startsWith("{"))
+  );
+}
+
 export function loadKubeConfig(source: KubeconfigSource): k8s.KubeConfig {
   const config = new (kubernetesClient().KubeConfig)();
   const { kubeconfig } = source;
   if (kubeconfig === undefined) config.loadFromDefault();
-  else if (kubeconfig.includes("\n") || kubeconfig.trimStart().startsWith("{")) {
-    config.loadFromString(kubeconfig);
-  } else config.loadFromFile(kubeconfig);
+  else if (isKubeconfigContent(kubeconfig)) config.loadFromString(kubeconfig);
+  else config.loadFromFile(kubeconfig);
   if (source.context) config.setCurrentContext(source.context);
   return config;
 }
@@ -185,6 +192,9 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
   }
   const client = kubernetesClient();
   const server = config.getCurrentCluster()?.server;
+  const kubeconfigPath = isKubeconfigContent(source.kubeconfig) ? undefined : source.kubeconfig;
+  const problem = (error: unknown) =>
+    clusterProblem(error, config, kubeconfigPath, "set kubernetes:kubeconfig, or KUBECONFIG");
   const extensions = config.makeApiClient(client.ApiextensionsV1Api);
   const core = config.makeApiClient(client.CoreV1Api);
   const custom = config.makeApiClient(client.CustomObjectsApi);
@@ -199,7 +209,7 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
       } catch (error) {
         // An answer, even a refusal, means the server is there.
         if (typeof (error as { code?: unknown }).code === "number") return { reachable: true };
-        return { reachable: false, reason: describeError(error) };
+        return { reachable: false, reason: problem(error) };
       }
     },
     async runningExternalDns(namespace, sources) {
@@ -220,7 +230,7 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
           withTimeout(readDeclaredHostnames(config, sources, prefixes)).catch(() => []);
         return { reachable: true, running, declared };
       } catch (error) {
-        return { reachable: false, reason: describeError(error) };
+        return { reachable: false, reason: problem(error) };
       }
     },
     async annotatedObjects(sources) {
@@ -230,7 +240,7 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
           objects: annotatedObjects(await withTimeout(readSourceObjects(config, sources))),
         };
       } catch (error) {
-        return { reachable: false, reason: describeError(error) };
+        return { reachable: false, reason: problem(error) };
       }
     },
     async servedCrdVersions(names) {
@@ -245,7 +255,7 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
         );
         return { reachable: true, served };
       } catch (error) {
-        return { reachable: false, reason: describeError(error) };
+        return { reachable: false, reason: problem(error) };
       }
     },
     async observeSopsSecret(target) {
@@ -394,6 +404,7 @@ export function clusterProblem(
   error: unknown,
   config: k8s.KubeConfig,
   kubeconfigPath: string | undefined,
+  howToPointAtOne = "pass --kubeconfig PATH or set KUBECONFIG",
 ): string {
   const server = config.getCurrentCluster()?.server;
   // client-node's fallback when it finds no kubeconfig and runs outside a cluster.
@@ -403,7 +414,7 @@ export function clusterProblem(
       : process.env.KUBECONFIG
         ? `KUBECONFIG=${process.env.KUBECONFIG}`
         : "KUBECONFIG (not set) and ~/.kube/config";
-    return `no kubeconfig found (looked at ${looked}): pass --kubeconfig PATH or set KUBECONFIG`;
+    return `no kubeconfig found (looked at ${looked}): ${howToPointAtOne}`;
   }
   const { code } = error as { code?: unknown };
   if (code === 401)

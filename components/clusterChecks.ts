@@ -73,11 +73,12 @@ async function refuseUnreachableCluster(cluster: ClusterReader): Promise<void> {
   if (cluster.rendersOnly || cluster.awaitingCluster) return;
   const probe = await cluster.probe();
   if (probe.reachable) return;
-  throw new PlainRunError(unreachableClusterRefusal(probe.reason, cluster.server));
+  throw new PlainRunError(unreachableClusterRefusal(probe.reason));
 }
 
-export function unreachableClusterRefusal(reason: string, server: string | undefined): string {
-  return `The cluster${server ? ` at ${server}` : ""} could not be reached (${reason}): the Kubernetes provider needs it to preview or deploy the chart. Nothing was changed. Check the kubeconfig the program uses (kubernetes:kubeconfig, else KUBECONFIG) and the connection to the cluster (a VPN?), then run again.`;
+/** `reason` as the reader words it (clusterProblem): no kubeconfig, the server unreachable, … */
+export function unreachableClusterRefusal(reason: string): string {
+  return `Could not read the cluster: ${reason}. The Kubernetes provider needs it to preview or deploy the chart. Nothing was changed. Check the kubeconfig the program uses (kubernetes:kubeconfig, else KUBECONFIG) and the connection to the cluster (a VPN?), then run again.`;
 }
 
 /**

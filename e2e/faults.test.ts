@@ -363,7 +363,7 @@ describe("faults", () => {
     });
     expect(preview.exitCode, describeRun(preview)).not.toBe(0);
     expect(preview.output).toContain(
-      `The cluster at https://127.0.0.1:${port} could not be reached (fetch failed: connect ECONNREFUSED 127.0.0.1:${port}): the Kubernetes provider needs it to preview or deploy the chart. Nothing was changed.`,
+      `Could not read the cluster: the cluster at https://127.0.0.1:${port} could not be reached (fetch failed: connect ECONNREFUSED 127.0.0.1:${port}). The Kubernetes provider needs it to preview or deploy the chart. Nothing was changed.`,
     );
     expect(stackTraceLines(preview)).toEqual([]);
     expect(preview.durationMs).toBeLessThan(60_000);

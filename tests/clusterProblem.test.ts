@@ -76,16 +76,49 @@ describe("npm run verify without a cluster", () => {
   });
 
   it("a server that does not answer: the URL and the cause", async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise((resolve) => server.close(resolve));
+    const port = await closedPort();
     const file = join(mkdtempSync(join(tmpdir(), "away-")), "kubeconfig");
     writeFileSync(file, kubeconfigFor(`https://127.0.0.1:${port}`));
     const run = runScriptWith({}, "verify/cli.ts", "production", "--kubeconfig", file);
     expect(run.status, run.stderr).toBe(1);
     expect(run.stdout).toContain(
       `the cluster at https://127.0.0.1:${port} could not be reached (fetch failed: connect ECONNREFUSED 127.0.0.1:${port})`,
+    );
+  });
+});
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("npm run plan --cluster without a cluster: the same words, and that it could not read it", () => {
+  it("no kubeconfig anywhere: refused, naming where it looked, exit 1", () => {
+    const home = mkdtempSync(join(tmpdir(), "no-kube-"));
+    const run = runScriptWith(
+      { KUBECONFIG: undefined, HOME: home },
+      "plan/cli.ts",
+      "production",
+      "--cluster",
+    );
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stdout).toContain(
+      "  ✗ Could not read the cluster: no kubeconfig found (looked at KUBECONFIG (not set) and ~/.kube/config): set kubernetes:kubeconfig, or KUBECONFIG. The Kubernetes provider needs it to preview or deploy the chart. Nothing was changed.",
+    );
+  });
+
+  it("a server that does not answer: refused, naming the URL and the cause, exit 1", async () => {
+    const port = await closedPort();
+    const file = join(mkdtempSync(join(tmpdir(), "away-")), "kubeconfig");
+    writeFileSync(file, kubeconfigFor(`https://127.0.0.1:${port}`));
+    const run = runScriptWith({ KUBECONFIG: file }, "plan/cli.ts", "production", "--cluster");
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stdout).toContain(
+      `  ✗ Could not read the cluster: the cluster at https://127.0.0.1:${port} could not be reached (fetch failed: connect ECONNREFUSED 127.0.0.1:${port}). The Kubernetes provider needs it`,
     );
   });
 });

@@ -47,11 +47,12 @@ describe("the checks without a reachable cluster, when the provider only renders
 describe("the checks without a reachable cluster, when the provider deploys", () => {
   it("refuse before anything is registered, naming the cluster and what to check, without a stack trace", async () => {
     const failed = await failProgram("production", stackConfig("production"), {
-      clusterUnreachable: "connect ECONNREFUSED 127.0.0.1:6443",
+      clusterUnreachable:
+        "the cluster at https://127.0.0.1:6443 could not be reached (fetch failed: connect ECONNREFUSED 127.0.0.1:6443)",
     });
     expect(pulumi.RunError.isInstance(failed.error)).toBe(true);
     expect((failed.error as Error).message).toBe(
-      "The cluster could not be reached (connect ECONNREFUSED 127.0.0.1:6443): the Kubernetes provider needs it to preview or deploy the chart. Nothing was changed. Check the kubeconfig the program uses (kubernetes:kubeconfig, else KUBECONFIG) and the connection to the cluster (a VPN?), then run again.",
+      "Could not read the cluster: the cluster at https://127.0.0.1:6443 could not be reached (fetch failed: connect ECONNREFUSED 127.0.0.1:6443). The Kubernetes provider needs it to preview or deploy the chart. Nothing was changed. Check the kubeconfig the program uses (kubernetes:kubeconfig, else KUBECONFIG) and the connection to the cluster (a VPN?), then run again.",
     );
     expect(createdResourceTypes(failed.record)).toEqual([]);
   });
