@@ -60,14 +60,14 @@ export interface PlannedChartFacts {
 
 export function compareWithDeployed(
   state: DeployedState,
-  run: Pick<OfflineRun, "record" | "constructed"> | undefined,
+  run: Pick<OfflineRun, "record" | "constructed">,
   chart: PlannedChartFacts | undefined,
 ): DeployedComparison {
-  const planned = (run?.record.resources ?? []).filter(
+  const planned = run.record.resources.filter(
     (resource) => resource.custom && isCompared(resource.type),
   );
   const replaceOnChanges = (resource: RegisteredResource) =>
-    run?.constructed.find((c) => c.type === resource.type && c.name === resource.name)?.opts
+    run.constructed.find((c) => c.type === resource.type && c.name === resource.name)?.opts
       .replaceOnChanges ?? [];
   const rows: ResourceChange[] = planned.map((resource) => {
     const deployed = deployedResource(state, resource.type, resource.name);
@@ -88,7 +88,8 @@ export function compareWithDeployed(
     .filter((resource) => !chartChildren.includes(resource))
     .filter((resource) => !plannedKeys.has(`${resource.type}::${nameOf(resource)}`))
     .map((resource) => change("delete", resource.type, nameOf(resource), []));
-  const chartRows = chartChanges(chartChildren, chart);
+  const chartName = run.record.ofType(CHART_TYPE)[0]?.name ?? "chart";
+  const chartRows = chartChanges(chartChildren, chart, chartName);
   const all = [...rows, ...chartRows, ...deleted];
   const changes = all.filter((row) => row.operation !== "same");
   return {
@@ -131,12 +132,13 @@ function topLevel(paths: string[]): string[] {
 function chartChanges(
   children: DeployedResource[],
   chart: PlannedChartFacts | undefined,
+  chartName: string,
 ): ResourceChange[] {
   const row = (resource: DeployedResource, operation: Operation, fields: string[]) =>
     change(operation, resource.type, nameOf(resource), fields);
   if (!chart) return children.map((resource) => row(resource, "delete", []));
   const deployment = children.find((resource) => resource.type === DEPLOYMENT_TYPE);
-  if (!deployment) return [change("create", CHART_TYPE, "external-dns-chart", [])];
+  if (!deployment) return [change("create", CHART_TYPE, chartName, [])];
   const deployed = deployedChartFacts(deployment);
   const namespaceMoves = deployed.namespace !== chart.namespace;
   const versionChanges = deployed.version !== chart.version;
@@ -201,64 +203,96 @@ function sourceArgs(args: string[]): string[] {
 function consequences(
   changes: ResourceChange[],
   state: DeployedState,
-  run: Pick<OfflineRun, "record"> | undefined,
+  run: Pick<OfflineRun, "record">,
   chart: PlannedChartFacts | undefined,
 ): string[] {
-  const of = (types: string[], operations: Operation[]) =>
-    changes.find((row) => types.includes(row.type) && operations.includes(row.operation));
-  const said: string[] = [];
-  const namespace = of(["kubernetes:core/v1:Namespace"], ["replace"]);
-  if (namespace) {
-    const deployedNamespace = deployedResource(state, namespace.type, namespace.name)?.id ?? "?";
-    said.push(
-      `DANGER: the namespace ${deployedNamespace} is replaced by ${chart?.namespace ?? "another"}: Pulumi creates the new one, starts external-dns and the token's Secret anew there, and then deletes ${deployedNamespace} with everything in it, including objects this stack does not manage.`,
-    );
-  }
-  if (!chart && changes.some((row) => row.operation === "delete")) {
-    said.push(
+  const danger = namespaceDanger(changes, state, chart);
+  if (!chart && changes.some((row) => row.operation === "delete"))
+    return [
+      ...danger,
       "Everything this stack deployed is deleted: external-dns, the SopsSecret and Secret, and the Cloudflare token. The DNS records external-dns made stay in the zones.",
-    );
-    return said;
-  }
-  const token = of(TOKEN_TYPES, ["create", "replace", "update", "delete"]);
-  if (token?.operation === "replace")
-    said.push(
-      `A new Cloudflare token is minted (its ${token.fields.join(" and ")} change${token.fields.length === 1 ? "s" : ""}); the old one is deleted at the end of the up, once external-dns reads the new one.`,
-    );
-  if (token?.operation === "create") said.push("A Cloudflare token is minted.");
-  if (token?.operation === "update")
-    said.push(
-      `The token's ${token.fields.join(" and ")} change${token.fields.length === 1 ? "s" : ""} in place at Cloudflare: same token, same value.`,
-    );
-  if (token?.operation === "delete") said.push("The deployed Cloudflare token is deleted.");
-  const encryption = changes.find(
+    ];
+  return [
+    ...danger,
+    ...tokenConsequences(changes),
+    ...restartConsequences(changes, state),
+    ...stepConsequences(changes, run),
+  ];
+}
+
+function namespaceDanger(
+  changes: ResourceChange[],
+  state: DeployedState,
+  chart: PlannedChartFacts | undefined,
+): string[] {
+  const namespace = changes.find(
+    (row) => row.type === "kubernetes:core/v1:Namespace" && row.operation === "replace",
+  );
+  if (!namespace) return [];
+  const from = deployedResource(state, namespace.type, namespace.name)?.id ?? "?";
+  return [
+    `DANGER: the namespace ${from} is replaced by ${chart?.namespace ?? "another"}: Pulumi creates the new one, starts external-dns and the token's Secret anew there, and then deletes ${from} with everything in it, including objects this stack does not manage.`,
+  ];
+}
+
+/** The token's fate, and the re-encryption that carries a new one to the cluster. */
+function tokenConsequences(changes: ResourceChange[]): string[] {
+  const token = changes.find((row) => TOKEN_TYPES.includes(row.type));
+  const fields = token
+    ? `${token.fields.join(" and ")} change${token.fields.length === 1 ? "s" : ""}`
+    : "";
+  const said = {
+    replace: `A new Cloudflare token is minted (its ${fields}); the old one is deleted at the end of the up, once external-dns reads the new one.`,
+    create: "A Cloudflare token is minted.",
+    update: `The token's ${fields} in place at Cloudflare: same token, same value.`,
+    delete: "The deployed Cloudflare token is deleted.",
+    same: undefined,
+  }[token?.operation ?? "same"];
+  const encrypts = changes.some(
     (row) => row.type === "command:local:Command" && row.name.endsWith("-sops-encrypt"),
   );
-  if (encryption)
-    said.push(
-      `sops encrypts the token again; the operator writes it into the Secret ${TOKEN_SECRET_NAME}.`,
-    );
-  const deployment = of([DEPLOYMENT_TYPE], ["update"]);
-  if (deployment && chart) {
-    const strategy = deploymentStrategy(state);
-    said.push(
-      `external-dns restarts: its pod template changes (${deployment.fields.join(", ")})${strategy === "Recreate" ? "; the Recreate strategy stops the running pod before the new one starts" : ""}.`,
-    );
-  }
-  const steps = run?.record.ofType("command:local:Command") ?? [];
-  const createdStep = (command: string) =>
-    steps.some(
-      (step) =>
-        step.inputs.create === command &&
-        changes.some((row) => row.name === step.name && row.operation !== "same"),
-    );
-  if (createdStep(MOVE_COMMAND))
-    said.push("After the rollout, this owner's ownership records move to the new TXT prefix.");
-  if (createdStep(RENAME_COMMAND))
-    said.push(
-      "After the rollout, this cluster's ownership records are renamed to the new owner ID.",
-    );
-  return said;
+  return [
+    ...(said ? [said] : []),
+    ...(encrypts
+      ? [
+          `sops encrypts the token again; the operator writes it into the Secret ${TOKEN_SECRET_NAME}.`,
+        ]
+      : []),
+  ];
+}
+
+function restartConsequences(changes: ResourceChange[], state: DeployedState): string[] {
+  const deployment = changes.find(
+    (row) => row.type === DEPLOYMENT_TYPE && row.operation === "update",
+  );
+  if (!deployment) return [];
+  const recreate =
+    deploymentStrategy(state) === "Recreate"
+      ? "; the Recreate strategy stops the running pod before the new one starts"
+      : "";
+  return [
+    `external-dns restarts: its pod template changes (${deployment.fields.join(", ")})${recreate}.`,
+  ];
+}
+
+/** The steps an up runs after the rollout, when this change adds or changes them. */
+function stepConsequences(changes: ResourceChange[], run: Pick<OfflineRun, "record">): string[] {
+  const runs = (command: string) =>
+    run.record
+      .ofType("command:local:Command")
+      .some(
+        (step) =>
+          step.inputs.create === command &&
+          changes.some((row) => row.name === step.name && row.operation !== "delete"),
+      );
+  return [
+    ...(runs(MOVE_COMMAND)
+      ? ["After the rollout, this owner's ownership records move to the new TXT prefix."]
+      : []),
+    ...(runs(RENAME_COMMAND)
+      ? ["After the rollout, this cluster's ownership records are renamed to the new owner ID."]
+      : []),
+  ];
 }
 
 function deploymentStrategy(state: DeployedState): string | undefined {
