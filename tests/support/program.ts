@@ -97,6 +97,19 @@ export async function failProgram(
   return { record, error };
 }
 
+/** Every collector of every test file: test files share one worker process (isolate: false). */
+const rejectionCollectors: ((reason: unknown) => void)[] = [];
+let listening = false;
+
+/** One listener for the worker's whole run (late rejections arrive after the tests), not one per file. */
+function listenForUnhandledRejections(): void {
+  if (listening) return;
+  listening = true;
+  process.on("unhandledRejection", (reason) => {
+    for (const collect of rejectionCollectors) collect(reason);
+  });
+}
+
 /**
  * Collects unhandled rejections for the calling test file. A failing program
  * rejects every output that depends on the failure; tests assert on the first
@@ -104,8 +117,8 @@ export async function failProgram(
  */
 export function collectUnhandledRejections(): { failures: unknown[]; first(): Promise<unknown> } {
   const failures: { program: number; reason: unknown }[] = [];
-  // Kept for the worker's whole run: late rejections arrive after the tests.
-  process.on("unhandledRejection", (reason) => failures.push({ program: programsStarted, reason }));
+  listenForUnhandledRejections();
+  rejectionCollectors.push((reason) => failures.push({ program: programsStarted, reason }));
   const current = () => failures.filter((failure) => failure.program === programsStarted);
   return {
     get failures() {
