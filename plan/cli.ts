@@ -72,8 +72,13 @@ export async function runPlanCli(argv: string[], io: CliIo): Promise<number> {
     }
     config = (io.loadStack ?? readStackFile)(args.stack);
   } catch (error) {
-    io.stderr(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    // A stack file that does not parse is not bad usage: its path and the parser's words.
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
   }
   const { stack, records, values } = args;
   // Loaded once the arguments hold: the program and the Pulumi SDK take a second to import.

@@ -2,6 +2,9 @@
  * Bad usage of plan and verify: the reason, then the usage, exit code 2;
  * `--help` and `-h` print the usage and exit 0. (fleet: tests/fleet.cli.test.ts.)
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPlanCli } from "../plan/cli";
 import { listStacks, stackConfig } from "../stacks/stackFiles";
@@ -42,6 +45,20 @@ describe("npm run plan: usage", () => {
   it("an unknown stack lists the stacks that exist", async () => {
     const run = await runInProcess(runPlanCli, ["nosuch"], {});
     expect(run.stderr).toContain(`; stacks: ${STACKS}\n`);
+  });
+
+  it("a stack file that is not YAML: its path and the parser's reason, exit 1, no usage", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "broken-stack-"));
+    const file = join(dir, "Pulumi.broken.yaml");
+    writeFileSync(file, "config:\n  external-dns:zones: [unclosed\n");
+    const run = await runInProcess(runPlanCli, ["broken"], {
+      loadStack: (stack: string) => stackConfig(stack, dir),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr.split("\n")[0]).toBe(
+      `${file}: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1:`,
+    );
+    expect(run.stderr).not.toContain(PLAN_USAGE);
   });
 });
 
