@@ -235,16 +235,25 @@ function namespaceDanger(
   ];
 }
 
+/** The token's inputs, in a reader's words. */
+const TOKEN_FIELD_WORDS: Record<string, string> = {
+  name: "name",
+  expiresOn: "expiry",
+  condition: "client IPs",
+  policies: "zones or permissions",
+  accountId: "account",
+};
+
 /** The token's fate, and the re-encryption that carries a new one to the cluster. */
 function tokenConsequences(changes: ResourceChange[]): string[] {
   const token = changes.find((row) => TOKEN_TYPES.includes(row.type));
-  const fields = token
-    ? `${token.fields.join(" and ")} change${token.fields.length === 1 ? "s" : ""}`
-    : "";
+  const fields = (token?.fields ?? [])
+    .map((field) => TOKEN_FIELD_WORDS[field] ?? field)
+    .join(" and ");
   const said = {
-    replace: `A new Cloudflare token is minted (its ${fields}); the old one is deleted at the end of the up, once external-dns reads the new one.`,
+    replace: `A new Cloudflare token is minted (new ${fields}); the old one is deleted at the end of the up, once external-dns reads the new one.`,
     create: "A Cloudflare token is minted.",
-    update: `The token's ${fields} in place at Cloudflare: same token, same value.`,
+    update: `The token is updated in place at Cloudflare (new ${fields}): same token, same value.`,
     delete: "The deployed Cloudflare token is deleted.",
     same: undefined,
   }[token?.operation ?? "same"];

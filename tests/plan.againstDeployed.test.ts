@@ -88,7 +88,7 @@ describe("plan --against-deployed", () => {
       "update kubernetes:apps/v1:Deployment external-dns-chart:e2e-rotation/external-dns [pod annotations]",
     ]);
     expect(consequences(plan)).toEqual([
-      "A new Cloudflare token is minted (its expiresOn and name change); the old one is deleted at the end of the up, once external-dns reads the new one.",
+      "A new Cloudflare token is minted (new expiry and name); the old one is deleted at the end of the up, once external-dns reads the new one.",
       "sops encrypts the token again; the operator writes it into the Secret cloudflare-api-token.",
       "external-dns restarts: its pod template changes (pod annotations); the Recreate strategy stops the running pod before the new one starts.",
     ]);
@@ -114,7 +114,7 @@ describe("plan --against-deployed", () => {
       "update cloudflare:index/apiToken:ApiToken external-dns-token [condition]",
     ]);
     expect(consequences(plan)).toEqual([
-      "The token's condition changes in place at Cloudflare: same token, same value.",
+      "The token is updated in place at Cloudflare (new client IPs): same token, same value.",
     ]);
   });
 
