@@ -14,7 +14,7 @@ import { TOKEN_SECRET_NAME } from "../components/sopsSecret";
 import { RENAME_COMMAND } from "../components/txtOwnerRename";
 import { MOVE_COMMAND } from "../components/txtOwnershipMove";
 import type { DeployedResource, DeployedState } from "./deployedState";
-import { deployedResource } from "./deployedWorld";
+import { deployedResource, TOKEN_TYPES } from "./deployedWorld";
 import type { OfflineRun, RegisteredResource } from "./offline";
 import { changedPaths, inputChanges, isReplacedBy, providerReplaceFields } from "./resourceDiff";
 
@@ -43,10 +43,6 @@ export interface DeployedComparison {
 
 const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
 const DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment";
-const TOKEN_TYPES = [
-  "cloudflare:index/apiToken:ApiToken",
-  "cloudflare:index/accountToken:AccountToken",
-];
 
 /** What the plan's run knows about the chart it would deploy. */
 export interface PlannedChartFacts {

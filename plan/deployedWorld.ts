@@ -14,6 +14,12 @@ import { changedPaths, inputChanges, isReplacedBy, providerReplaceFields } from 
 /** The value of the deployed token, which the state keeps encrypted and the plan never reads. */
 export const DEPLOYED_TOKEN_VALUE = "<the deployed token>";
 
+/** The token's resource types: owned by the bootstrap token's user, or by an account. */
+export const TOKEN_TYPES = [
+  "cloudflare:index/apiToken:ApiToken",
+  "cloudflare:index/accountToken:AccountToken",
+];
+
 /** The deployed resource of this type and name (the last part of its URN). */
 export function deployedResource(
   state: DeployedState,
@@ -39,11 +45,7 @@ export function deployedWorld(
     (resource) => resource.type === "pulumi:pulumi:Stack",
   )?.outputs;
   const deployedZoneIds = Array.isArray(stackOutputs?.zoneIds) ? stackOutputs.zoneIds : [];
-  const token = state.resources.find((resource) =>
-    ["cloudflare:index/apiToken:ApiToken", "cloudflare:index/accountToken:AccountToken"].includes(
-      resource.type,
-    ),
-  );
+  const token = state.resources.find((resource) => TOKEN_TYPES.includes(resource.type));
   return {
     ...base,
     zoneId(name) {
