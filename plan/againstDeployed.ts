@@ -148,8 +148,13 @@ function chartChanges(
     if (namespaceMoves && namespaced) return row(resource, "replace", ["metadata"]);
     if (namespaceMoves && resource.type.endsWith(":ClusterRoleBinding"))
       return row(resource, "update", ["subjects"]);
+    const version = `chart ${deployed.version} → ${chart.version}`;
     if (versionChanges)
-      return row(resource, "update", ["metadata", `chart ${deployed.version} → ${chart.version}`]);
+      return row(
+        resource,
+        "update",
+        resource === deployment ? [version, ...podTemplate] : [version],
+      );
     if (resource === deployment && podTemplate.length > 0)
       return row(resource, "update", podTemplate);
     if (sourcesChange && resource.type.endsWith(":ClusterRole"))
@@ -211,6 +216,7 @@ function consequences(
   return [
     ...danger,
     ...tokenConsequences(changes),
+    ...chartVersionConsequences(state, chart),
     ...restartConsequences(changes, state),
     ...stepConsequences(changes, run),
   ];
@@ -263,6 +269,19 @@ function tokenConsequences(changes: ResourceChange[]): string[] {
           `sops encrypts the token again; the operator writes it into the Secret ${TOKEN_SECRET_NAME}.`,
         ]
       : []),
+  ];
+}
+
+function chartVersionConsequences(
+  state: DeployedState,
+  chart: PlannedChartFacts | undefined,
+): string[] {
+  const deployment = state.resources.find((resource) => resource.type === DEPLOYMENT_TYPE);
+  if (!deployment || !chart) return [];
+  const { version } = deployedChartFacts(deployment);
+  if (version === chart.version) return [];
+  return [
+    `The chart moves from ${version} to ${chart.version}: every object it renders follows it (pulumi preview shows any it adds or removes).`,
   ];
 }
 

@@ -200,7 +200,8 @@ function againstDeployedLines(against: AgainstDeployed): string[] {
       (row) =>
         `  ${row.operation.padEnd(width)}  ${row.type} ${row.name}${row.fields.length > 0 ? `  [${row.fields.join(", ")}]` : ""}`,
     ),
-    "What this does:",
-    ...against.consequences.map((line) => `  - ${line}`),
+    ...(against.consequences.length > 0
+      ? ["What this does:", ...against.consequences.map((line) => `  - ${line}`)]
+      : []),
   ];
 }

@@ -136,6 +136,20 @@ describe("plan --against-deployed", () => {
     ]);
   });
 
+  it("another chart version: every object the chart renders follows it, and external-dns restarts", async () => {
+    const plan = await againstJson({ "external-dns:chartVersion": "1.21.1" });
+    expect(rows(plan)).toContain(
+      "update kubernetes:apps/v1:Deployment external-dns-chart:e2e-rotation/external-dns [chart 1.22.0 → 1.21.1, args, image]",
+    );
+    expect(rows(plan)).toContain(
+      "update kubernetes:rbac.authorization.k8s.io/v1:ClusterRole external-dns-chart:external-dns [chart 1.22.0 → 1.21.1]",
+    );
+    expect(consequences(plan)).toEqual([
+      "The chart moves from 1.22.0 to 1.21.1: every object it renders follows it (pulumi preview shows any it adds or removes).",
+      "external-dns restarts: its pod template changes (chart 1.22.0 → 1.21.1, args, image); the Recreate strategy stops the running pod before the new one starts.",
+    ]);
+  });
+
   it("another namespace replaces the namespace and the objects in it, and says why that is dangerous", async () => {
     const plan = await againstJson({ "external-dns:namespace": "dns" });
     expect(rows(plan)).toEqual([
