@@ -79,8 +79,6 @@ export interface ClusterReader {
   rendersOnly: boolean;
   /** The cluster is created in this deployment: that it cannot be read yet is expected. */
   awaitingCluster?: boolean;
-  /** The API server's address, for messages. */
-  server?: string;
   /** Whether the API server answers at all. */
   probe(): Promise<{ reachable: true } | { reachable: false; reason: string }>;
   servedCrdVersions(names: readonly string[]): Promise<CrdVersions>;
@@ -191,7 +189,6 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
     );
   }
   const client = kubernetesClient();
-  const server = config.getCurrentCluster()?.server;
   const kubeconfigPath = isKubeconfigContent(source.kubeconfig) ? undefined : source.kubeconfig;
   const problem = (error: unknown) =>
     clusterProblem(error, config, kubeconfigPath, "set kubernetes:kubeconfig, or KUBECONFIG");
@@ -201,7 +198,6 @@ export function kubernetesApiReader(source: KubeconfigSource): ClusterReader {
   const apps = config.makeApiClient(client.AppsV1Api);
   return {
     rendersOnly,
-    server,
     async probe() {
       try {
         await withTimeout(config.makeApiClient(client.VersionApi).getCode());
