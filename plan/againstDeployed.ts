@@ -85,7 +85,8 @@ export function compareWithDeployed(
     .filter((resource) => !plannedKeys.has(`${resource.type}::${nameOf(resource)}`))
     .map((resource) => change("delete", resource.type, nameOf(resource), []));
   const chartName = run.record.ofType(CHART_TYPE)[0]?.name ?? "chart";
-  const chartRows = chartChanges(chartChildren, chart, chartName);
+  const deployedChart = deployedChartOf(chartChildren);
+  const chartRows = chartChanges(chartChildren, deployedChart, chart, chartName);
   const all = [...rows, ...chartRows, ...deleted];
   const changes = all.filter((row) => row.operation !== "same");
   return {
@@ -93,7 +94,7 @@ export function compareWithDeployed(
     updatedAt: state.updatedAt,
     changes,
     unchanged: all.length - changes.length,
-    consequences: consequences(changes, state, run, chart),
+    consequences: consequences(changes, state, run, chart, deployedChart),
   };
 }
 
@@ -124,18 +125,33 @@ function topLevel(paths: string[]): string[] {
   return [...new Set(paths.map((path) => path.split(".")[0]))];
 }
 
+/** The deployed chart, as its Deployment shows it. */
+interface DeployedChart {
+  deployment: DeployedResource;
+  facts: PlannedChartFacts;
+  /** The Deployment's strategy (`Recreate`, `RollingUpdate`). */
+  strategy?: string;
+}
+
+function deployedChartOf(children: DeployedResource[]): DeployedChart | undefined {
+  const deployment = children.find((resource) => resource.type === DEPLOYMENT_TYPE);
+  if (!deployment) return undefined;
+  const spec = (deployment.inputs as { spec?: { strategy?: { type?: string } } }).spec;
+  return { deployment, facts: deployedChartFacts(deployment), strategy: spec?.strategy?.type };
+}
+
 /** The chart's objects: through its Deployment, what the planned values change. */
 function chartChanges(
   children: DeployedResource[],
+  deployedChart: DeployedChart | undefined,
   chart: PlannedChartFacts | undefined,
   chartName: string,
 ): ResourceChange[] {
   const row = (resource: DeployedResource, operation: Operation, fields: string[]) =>
     change(operation, resource.type, nameOf(resource), fields);
   if (!chart) return children.map((resource) => row(resource, "delete", []));
-  const deployment = children.find((resource) => resource.type === DEPLOYMENT_TYPE);
-  if (!deployment) return [change("create", CHART_TYPE, chartName, [])];
-  const deployed = deployedChartFacts(deployment);
+  if (!deployedChart) return [change("create", CHART_TYPE, chartName, [])];
+  const { deployment, facts: deployed } = deployedChart;
   const namespaceMoves = deployed.namespace !== chart.namespace;
   const versionChanges = deployed.version !== chart.version;
   const podTemplate = podTemplateChanges(deployed, chart);
@@ -206,6 +222,7 @@ function consequences(
   state: DeployedState,
   run: Pick<OfflineRun, "record">,
   chart: PlannedChartFacts | undefined,
+  deployedChart: DeployedChart | undefined,
 ): string[] {
   const danger = namespaceDanger(changes, state, chart);
   if (!chart && changes.some((row) => row.operation === "delete"))
@@ -216,8 +233,8 @@ function consequences(
   return [
     ...danger,
     ...tokenConsequences(changes),
-    ...chartVersionConsequences(state, chart),
-    ...restartConsequences(changes, state),
+    ...chartVersionConsequences(deployedChart, chart),
+    ...restartConsequences(changes, deployedChart),
     ...stepConsequences(changes, run),
   ];
 }
@@ -273,25 +290,27 @@ function tokenConsequences(changes: ResourceChange[]): string[] {
 }
 
 function chartVersionConsequences(
-  state: DeployedState,
+  deployedChart: DeployedChart | undefined,
   chart: PlannedChartFacts | undefined,
 ): string[] {
-  const deployment = state.resources.find((resource) => resource.type === DEPLOYMENT_TYPE);
-  if (!deployment || !chart) return [];
-  const { version } = deployedChartFacts(deployment);
+  if (!deployedChart || !chart) return [];
+  const { version } = deployedChart.facts;
   if (version === chart.version) return [];
   return [
     `The chart moves from ${version} to ${chart.version}: every object it renders follows it (pulumi preview shows any it adds or removes).`,
   ];
 }
 
-function restartConsequences(changes: ResourceChange[], state: DeployedState): string[] {
+function restartConsequences(
+  changes: ResourceChange[],
+  deployedChart: DeployedChart | undefined,
+): string[] {
   const deployment = changes.find(
     (row) => row.type === DEPLOYMENT_TYPE && row.operation === "update",
   );
   if (!deployment) return [];
   const recreate =
-    deploymentStrategy(state) === "Recreate"
+    deployedChart?.strategy === "Recreate"
       ? "; the Recreate strategy stops the running pod before the new one starts"
       : "";
   return [
@@ -317,10 +336,4 @@ function stepConsequences(changes: ResourceChange[], run: Pick<OfflineRun, "reco
       ? ["After the rollout, this cluster's ownership records are renamed to the new owner ID."]
       : []),
   ];
-}
-
-function deploymentStrategy(state: DeployedState): string | undefined {
-  const deployment = state.resources.find((resource) => resource.type === DEPLOYMENT_TYPE);
-  return (deployment?.inputs as { spec?: { strategy?: { type?: string } } } | undefined)?.spec
-    ?.strategy?.type;
 }
